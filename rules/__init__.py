@@ -1,0 +1,1 @@
+"""Rule plugins, one module per family (installed as gaelint.rules)."""
