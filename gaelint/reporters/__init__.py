@@ -1,0 +1,32 @@
+"""Output formats. Each reporter turns a RunResult into text."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, Dict
+
+from ..findings import Finding
+
+
+def display_path(path: Path) -> str:
+    """Relative to the current directory when under it, else absolute."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except (ValueError, OSError):
+        return str(path)
+
+
+def finding_dict(f: Finding) -> Dict[str, object]:
+    return {"code": f.code, "name": f.name, "severity": str(f.severity), "path": display_path(f.path),
+            "line": f.line, "column": f.column, "end_line": f.end_line, "end_column": f.end_column,
+            "message": f.message, "fix": f.fix}
+
+
+def formats() -> Dict[str, Callable]:
+    from . import json_report, text
+    out = {"text": text.render, "json": json_report.render}
+    try:
+        from . import sarif, github, junit  # noqa: F401 - optional formats land with their issue
+        out.update({"sarif": sarif.render, "github": github.render, "junit": junit.render})
+    except ImportError:
+        pass
+    return out

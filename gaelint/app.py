@@ -1,0 +1,72 @@
+"""AppContext: one app as every rule sees it (app.yaml model, deploy set)."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Optional, Set
+
+from .findings import Finding, Severity
+
+
+def _format(template: str, fmt: Dict[str, Any]) -> str:
+    try:
+        return template.format(**fmt)
+    except (KeyError, IndexError, ValueError):
+        return template
+
+
+class AppContext:
+    def __init__(self, app, deploy):
+        self.app = app                    # discovery.App
+        self.deploy = deploy              # discovery.DeploySet
+        self.root: Path = app.root
+        self.config = app.config          # appyaml.AppConfig or None
+        self.findings: List[Finding] = []
+        self._memo: Dict[str, Any] = {}
+        self._texts: Dict[Path, List[str]] = {}
+
+    # -- derived facts, computed once per app ---------------------------
+    def memo(self, key: str, compute: Callable[[], Any]) -> Any:
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+    @property
+    def cgi_scripts(self) -> Set[str]:
+        """Relative paths of modules that a handler runs as a CGI script
+        (their ``if __name__ == '__main__':`` block *is* production code)."""
+        def compute():
+            out = set()
+            for h in getattr(self.config, "handlers", None) or ():
+                script = getattr(h, "script", None)
+                if isinstance(script, str) and ("/" in script or script.endswith(".py")):
+                    out.add(script.lstrip("/"))
+            return out
+        return self.memo("cgi_scripts", compute)
+
+    def relpath(self, path: Path) -> str:
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+    def line_text(self, path: Path, line: Optional[int]) -> Optional[str]:
+        if line is None:
+            return None
+        if path not in self._texts:
+            try:
+                self._texts[path] = path.read_text("utf-8", "replace").replace("\r\n", "\n").split("\n")
+            except OSError:
+                self._texts[path] = []
+        lines = self._texts[path]
+        return lines[line - 1] if 0 < line <= len(lines) else None
+
+    # -- reporting (app rules) -------------------------------------------
+    def report(self, rule, path: Path, line: Optional[int] = None, *, message: Optional[str] = None,
+               fix: Optional[str] = None, severity: Optional[Severity] = None, column: Optional[int] = None,
+               **fmt: Any) -> None:
+        self.findings.append(Finding(
+            code=rule.code, name=rule.name, severity=severity or rule.severity, path=path,
+            message=_format(message or rule.message, fmt), fix=_format(fix or rule.fix, fmt),
+            line=line, column=(column or 1) if line else None, end_line=line,
+            end_column=None, statement=(line, line) if line else None,
+            source_line=self.line_text(path, line)))

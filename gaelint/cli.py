@@ -1,0 +1,115 @@
+"""Command line: ``gaelint check | rules | explain`` (INTERFACE.md).
+
+Exit codes: 0 nothing at or above --fail-on; 1 such findings; 2 usage or
+configuration error, or gaelint itself failed (GAE002).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import List, Optional, Sequence
+
+from . import __version__, registry
+from .config import ConfigError, check_codes
+from .findings import Severity
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def _codes_arg(value: str) -> List[str]:
+    return [c for c in (p.strip() for p in value.replace(" ", ",").split(",")) if c]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="gaelint",
+        description="Find what the App Engine python27 sandbox will reject, before you deploy.")
+    parser.add_argument("--version", action="version", version=f"gaelint {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    check = sub.add_parser("check", help="check apps, directories or files (default: .)")
+    check.add_argument("paths", nargs="*", default=None, metavar="PATH")
+    check.add_argument("--select", type=_codes_arg, help="only these codes or prefixes (GAE1,GAE201)")
+    check.add_argument("--extend-select", type=_codes_arg, default=[], help="add codes to the selection")
+    check.add_argument("--ignore", type=_codes_arg, default=[], help="skip these codes or prefixes")
+    check.add_argument("--format", default="text", choices=["text", "json", "sarif", "github", "junit"])
+    check.add_argument("--output", "-o", type=Path, help="write the report to FILE instead of stdout")
+    check.add_argument("--fail-on", choices=["error", "warning", "info"], help="lowest severity that fails (default: warning)")
+    check.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings")
+    check.add_argument("--baseline", type=Path, help="hide findings recorded in this baseline file")
+    check.add_argument("--write-baseline", type=Path, help="record the current findings as a baseline")
+    check.add_argument("--jobs", "-j", type=int, default=0, help="worker processes (default: all cores)")
+    check.add_argument("--no-cache", action="store_true", help="do not read or write the result cache")
+    check.add_argument("--config", type=Path, help="config file (default: nearest pyproject.toml/gaelint.toml)")
+    check.add_argument("--statistics", action="store_true", help="print counts per rule")
+    check.add_argument("--quiet", "-q", action="store_true", help="findings only, no source lines or summary")
+    check.add_argument("--color", choices=["auto", "always", "never"], default="auto")
+    check.add_argument("--all-files", action="store_true", help="lint everything, not only the deploy set")
+    check.add_argument("--report-unused-noqa", action="store_true", help="report noqa comments that suppress nothing")
+    check.add_argument("--stdin-filename", type=Path, help="with PATH '-': where the text read from stdin lives")
+
+    sub.add_parser("rules", help="list every rule")
+    explain = sub.add_parser("explain", help="show a rule's documentation")
+    explain.add_argument("code", metavar="CODE")
+    return parser
+
+
+def _out(text: str, path: Optional[Path] = None) -> None:
+    if path is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    else:
+        path.write_text(text, encoding="utf-8")
+
+
+def cmd_rules(args) -> int:
+    from rich.console import Console
+    from rich.table import Table
+    table = Table(show_edge=False)
+    for col in ("code", "name", "severity", "summary"):
+        table.add_column(col)
+    for rule in registry.all_rules():
+        table.add_row(rule.code, rule.name, str(rule.severity), rule.summary)
+    Console(soft_wrap=False, width=160).print(table)
+    return EXIT_OK
+
+
+def cmd_explain(args) -> int:
+    rule = registry.get(args.code)
+    if rule is None:
+        print(f"gaelint: unknown rule code {args.code!r}; `gaelint rules` lists them", file=sys.stderr)
+        return EXIT_ERROR
+    _out(rule.documentation())
+    return EXIT_OK
+
+
+def cmd_check(args) -> int:
+    from . import checking
+    return checking.main(args)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_ERROR
+    try:
+        handler = {"check": cmd_check, "rules": cmd_rules, "explain": cmd_explain}[args.command]
+        return handler(args)
+    except ConfigError as exc:
+        print(f"gaelint: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+    except Exception:  # noqa: BLE001 - a failure of gaelint itself: say so, exit 2
+        import traceback
+        traceback.print_exc()
+        print("gaelint: internal error (see the traceback above); please report it", file=sys.stderr)
+        return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,140 @@
+"""The check: every file of every app, all rules in one pass per file.
+
+Per file: read bytes -> decide which rules could fire (their ``triggers``
+against the raw bytes) -> decode and parse once -> one walk that records the
+node types those rules visit -> dispatch -> positions only if something was
+reported. A rule that raises becomes GAE002 for that file; everything else
+goes on.
+"""
+from __future__ import annotations
+
+import os
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Type
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from . import registry, semantic, source
+from .app import AppContext
+from .context import FileContext
+from .findings import Finding, Severity
+from .registry import AppRule, Rule, SourceRule
+
+PYTHON_SUFFIXES = (".py",)
+
+
+@dataclass
+class RuleSet:
+    """The selected rules, instantiated once, with a dispatch table."""
+
+    rules: Tuple[Type[Rule], ...]
+
+    def __post_init__(self):
+        self.source_rules = [r() for r in self.rules if issubclass(r, SourceRule)]
+        self.app_rules = [r() for r in self.rules if issubclass(r, AppRule)]
+        self.codes = {r.code for r in self.rules}
+        self._dispatch = {id(r): [(t, getattr(r, m)) for t, m in type(r).node_types().items()]
+                          for r in self.source_rules}
+        self._triggers = [(r, None if r.triggers is None else tuple(t.encode() for t in r.triggers))
+                          for r in self.source_rules]
+
+    def rules_for(self, data: bytes) -> List[SourceRule]:
+        """Rules that could fire on a file with these bytes."""
+        return [r for r, trig in self._triggers
+                if trig is None or any(t in data for t in trig)]
+
+
+def _gae001(path: Path, problem: source.LoadProblem, text: Optional[source.SourceFile] = None) -> Finding:
+    rule = registry.get("GAE001")
+    return Finding(code=rule.code, name=rule.name, severity=rule.severity, path=path,
+                   message=rule.message.format(reason=problem.reason), fix=rule.fix,
+                   line=problem.line, column=problem.column if problem.line else None,
+                   end_line=problem.line, statement=(problem.line, problem.line) if problem.line else None,
+                   source_line=text.line_text(problem.line) if text is not None else None)
+
+
+def _gae002(path: Path, rule_code: str, exc: BaseException) -> Finding:
+    rule = registry.get("GAE002")
+    where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    detail = f"{type(exc).__name__}: {exc}" + (f" ({Path(where.filename).name}:{where.lineno})" if where else "")
+    return Finding(code=rule.code, name=rule.name, severity=rule.severity, path=path,
+                   message=rule.message.format(rule=rule_code, error=detail), fix=rule.fix)
+
+
+def check_file(ruleset: RuleSet, app: AppContext, path: Path) -> List[Finding]:
+    """Every source rule on one Python file."""
+    data, problem = source.read(path)
+    if problem is not None:
+        return [_gae001(path, problem)]
+    wanted_rules = ruleset.rules_for(data)
+    src = source.load_bytes(path, data)
+    findings = [_gae001(path, p, src) for p in src.problems]
+    if src.module is None or not wanted_rules:
+        return findings
+    wanted_types = set()
+    for rule in wanted_rules:
+        wanted_types.update(t for t, _ in ruleset._dispatch[id(rule)])
+    relpath = app.relpath(path)
+    try:
+        model = semantic.build(src.module, wanted_types, _resolver_for(src, app, relpath),
+                               main_is_script=relpath in app.cgi_scripts)
+    except RecursionError:
+        return findings + [_gae001(path, source.LoadProblem("too deeply nested to analyse"))]
+    ctx = FileContext(src, app, model, relpath)
+    for rule in wanted_rules:
+        try:
+            for node_type, method in ruleset._dispatch[id(rule)]:
+                for node, site in model.nodes.get(node_type, ()):
+                    ctx.site = site
+                    method(node, ctx)
+            ctx.site = semantic.Site(model.module_scope, src.module)
+            rule.finish(ctx)
+        except Exception as exc:  # noqa: BLE001 - one rule must not lose the others
+            ctx._pending = [p for p in ctx._pending if p.rule is not rule]
+            findings.append(_gae002(path, rule.code, exc))
+    try:
+        findings.extend(ctx.finish(lambda: _positions(src.module)))
+    except RecursionError:
+        findings.append(_gae001(path, source.LoadProblem("too deeply nested to locate findings")))
+    return findings
+
+
+def _resolver_for(src, app, relpath):
+    """Name resolution for the walker's guard detection (imports seen so far)."""
+    holder = {}
+
+    def resolve(expr, scope):
+        ctx = holder.get("ctx")
+        if ctx is None:
+            ctx = holder["ctx"] = FileContext(src, app, semantic.Model(_root_scope(scope)), relpath)
+        return ctx.qualname(expr, scope)
+    return resolve
+
+
+def _root_scope(scope):
+    while scope.parent is not None:
+        scope = scope.parent
+    return scope
+
+
+def _positions(module: cst.Module):
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    return wrapper.resolve(PositionProvider)
+
+
+def check_app(ruleset: RuleSet, app: AppContext) -> List[Finding]:
+    out: List[Finding] = []
+    for rule in ruleset.app_rules:
+        before = len(app.findings)
+        try:
+            rule.check_app(app)
+        except Exception as exc:  # noqa: BLE001
+            del app.findings[before:]
+            path = app.app.config_path or app.root
+            out.append(_gae002(path, rule.code, exc))
+    out.extend(app.findings)
+    app.findings = []
+    return out

@@ -1,0 +1,58 @@
+"""What a check produces: severities and findings."""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Optional, Tuple
+
+
+class Severity(enum.IntEnum):
+    """Ordered so that ``severity >= fail_on`` decides the exit code."""
+
+    INFO = 1
+    WARNING = 2
+    ERROR = 3
+
+    @classmethod
+    def parse(cls, text: str) -> "Severity":
+        try:
+            return cls[text.strip().upper()]
+        except KeyError:
+            raise ValueError(
+                f"unknown severity {text!r} (expected error, warning or info)"
+            ) from None
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem at one place.
+
+    ``line``/``column`` are 1-based; both are None for findings about a whole
+    file (a ``.pyc``, a ``.so``). ``statement`` is the (first, last) line span
+    of the statement holding the finding, so a ``# noqa`` on any of its lines
+    applies (multi-line calls).
+    """
+
+    code: str
+    name: str
+    severity: Severity
+    path: Path
+    message: str
+    fix: str
+    line: Optional[int] = None
+    column: Optional[int] = None
+    end_line: Optional[int] = None
+    end_column: Optional[int] = None
+    statement: Optional[Tuple[int, int]] = None
+    source_line: Optional[str] = None
+    suppressed: Optional[str] = field(default=None, compare=False)
+
+    def sort_key(self):
+        return (str(self.path), self.line or 0, self.column or 0, self.code, self.message)
+
+    def with_(self, **changes) -> "Finding":
+        return replace(self, **changes)

@@ -1,0 +1,358 @@
+"""One walk over a libcst tree that builds what every rule needs.
+
+libcst's own visitor machinery rebuilds nodes as it goes and its
+QualifiedNameProvider costs several times the parse, so gaelint walks the
+dataclass fields itself, iteratively (deep nesting cannot overflow the
+stack), and records only:
+
+* scopes with their bindings (imports, assignments, defs, parameters), so
+  names resolve flow-insensitively once the walk is over;
+* ``self.<attr>`` assignments per class, so a socket made in one method is
+  known in another;
+* for each node type some rule asked for, the nodes with their *site*: the
+  statement holding them, whether an off-App-Engine guard covers them, and
+  whether they sit in a ``try`` whose ``except ImportError`` has a fallback.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Dict, List, Optional, Sequence, Set, Tuple
+
+import libcst as cst
+
+from . import guards
+
+_SKIP_FIELDS = frozenset(
+    {"lpar", "rpar", "comma", "semicolon", "leading_lines", "lines_after_decorators",
+     "header", "footer", "newline", "trailing_whitespace", "colon", "equal", "dot",
+     "asynchronous", "operator", "lbracket", "rbracket", "lbrace", "rbrace", "star_tok"}
+)
+_FIELD_CACHE: Dict[type, Tuple[str, ...]] = {}
+
+
+def _fields(cls: type) -> Tuple[str, ...]:
+    names = _FIELD_CACHE.get(cls)
+    if names is None:
+        names = tuple(
+            f.name for f in dataclasses.fields(cls)
+            if f.name not in _SKIP_FIELDS and "whitespace" not in f.name
+        )
+        _FIELD_CACHE[cls] = names
+    return names
+
+
+MAIN_GUARD = "main"   # under `if __name__ == '__main__':`
+ENV_GUARD = "env"     # under a SERVER_SOFTWARE / APPENGINE_RUNTIME check
+
+
+@dataclasses.dataclass
+class Binding:
+    """What a name is bound to in a scope.
+
+    kind: ``import`` (value: canonical dotted name), ``assign`` (value: the
+    assigned expression, index: position when unpacked from a tuple),
+    ``class``/``def`` (value: the definition node), ``param``, ``unknown``.
+    """
+
+    kind: str
+    value: object = None
+    index: Optional[int] = None
+
+
+class Scope:
+    __slots__ = ("kind", "node", "parent", "names", "self_attrs", "star_modules", "class_scope", "self_name")
+
+    def __init__(self, kind: str, node: cst.CSTNode, parent: Optional["Scope"]):
+        self.kind = kind                  # module | class | function
+        self.node = node
+        self.parent = parent
+        self.names: Dict[str, List[Binding]] = {}
+        self.self_attrs: Dict[str, List[Binding]] = {}   # class scopes only
+        self.star_modules: List[str] = []               # module scope only
+        self.class_scope: Optional[Scope] = None        # for methods: their class
+        self.self_name: Optional[str] = None            # for methods: first parameter
+
+    def bind(self, name: str, binding: Binding) -> None:
+        self.names.setdefault(name, []).append(binding)
+
+
+@dataclasses.dataclass(frozen=True)
+class Site:
+    """Where a collected node sits."""
+
+    scope: Scope
+    statement: cst.CSTNode
+    guard: Optional[Tuple[str, cst.If]] = None   # (MAIN_GUARD | ENV_GUARD, the `if`)
+    import_fallback: bool = False        # inside try: with an except ImportError fallback
+
+
+class Model:
+    """The result of :func:`build`."""
+
+    def __init__(self, module_scope: Scope):
+        self.module_scope = module_scope
+        self.nodes: Dict[type, List[Tuple[cst.CSTNode, Site]]] = {}
+        self.flags: Dict[str, str] = {}      # module-level IS_DEV-style flags -> polarity
+        self.classes: Dict[str, cst.ClassDef] = {}
+
+
+def _catches_import_error(handler: cst.ExceptHandler) -> bool:
+    """An ``except ImportError`` (or bare/Exception) whose body does more
+    than re-raise: the import is optional or has a fallback."""
+    body = handler.body.body if isinstance(handler.body, cst.IndentedBlock) else handler.body.body
+    if len(body) == 1 and isinstance(body[0], cst.SimpleStatementLine) and \
+            all(isinstance(s, cst.Raise) for s in body[0].body):
+        return False
+    t = handler.type
+    if t is None:
+        return True
+    names = [e.value for e in t.elements] if isinstance(t, cst.Tuple) else [t]
+    for n in names:
+        text = n.attr.value if isinstance(n, cst.Attribute) else getattr(n, "value", None)
+        if text in ("ImportError", "ModuleNotFoundError", "Exception", "BaseException"):
+            return True
+    return False
+
+
+def _target_names(target: cst.BaseExpression):
+    """(name, index) pairs bound by an assignment target."""
+    if isinstance(target, cst.Name):
+        yield target, None
+    elif isinstance(target, (cst.Tuple, cst.List)):
+        for i, el in enumerate(target.elements):
+            if isinstance(el.value, cst.Name):
+                yield el.value, i
+            else:
+                for sub, _ in _target_names(el.value):
+                    yield sub, None
+    elif isinstance(target, cst.Attribute):
+        yield target, None
+
+
+class _Walker:
+    def __init__(self, module: cst.Module, wanted: Set[type], resolver, main_is_script: bool):
+        self.model = Model(Scope("module", module, None))
+        self.wanted = wanted
+        self.resolver = resolver       # callable(expr, scope) -> qualname, for guards
+        self.main_is_script = main_is_script
+
+    # -- bindings -------------------------------------------------------
+    def _bind_target(self, target, value, scope: Scope, stmt) -> None:
+        for node, index in _target_names(target):
+            if isinstance(node, cst.Name):
+                scope.bind(node.value, Binding("assign", value, index))
+            elif (isinstance(node.value, cst.Name) and scope.self_name
+                  and node.value.value == scope.self_name and scope.class_scope is not None):
+                scope.class_scope.self_attrs.setdefault(node.attr.value, []).append(
+                    Binding("assign", value, index))
+            elif isinstance(node.value, cst.Name) and scope.kind == "class" and node.value.value == "cls":
+                scope.self_attrs.setdefault(node.attr.value, []).append(Binding("assign", value, index))
+
+    def _import(self, node, scope: Scope) -> None:
+        from .names import canonical
+        if isinstance(node, cst.Import):
+            for alias in node.names:
+                dotted = _dotted(alias.name)
+                if alias.asname is not None:
+                    scope.bind(alias.asname.name.value, Binding("import", canonical(dotted)))
+                else:
+                    top = dotted.split(".")[0]
+                    scope.bind(top, Binding("import", top))
+            return
+        module = ("." * len(node.relative)) + (_dotted(node.module) if node.module else "")
+        if isinstance(node.names, cst.ImportStar):
+            if not node.relative:
+                scope.star_modules.append(canonical(module))
+            return
+        for alias in node.names:
+            name = alias.name.value if isinstance(alias.name, cst.Name) else _dotted(alias.name)
+            local = alias.asname.name.value if alias.asname is not None else name
+            full = f"{module}.{name}" if not module.endswith(".") else module + name
+            scope.bind(local, Binding("import", canonical(full) if not node.relative else full))
+
+    # -- the walk -------------------------------------------------------
+    def run(self) -> Model:
+        model = self.model
+        wanted = self.wanted
+        nodes = model.nodes
+        root = model.module_scope.node
+        site = Site(model.module_scope, root)
+        stack: List[Tuple[cst.CSTNode, Site]] = [(root, site)]
+        pop, push = stack.pop, stack.append
+        while stack:
+            node, site = pop()
+            cls = type(node)
+            if cls in wanted:
+                nodes.setdefault(cls, []).append((node, site))
+            special = _SPECIAL.get(cls)
+            if special is not None:
+                children = special(self, node, site)
+                if children is not None:
+                    for child in reversed(children):
+                        push(child)
+                    continue
+            for name in reversed(_fields(cls)):
+                value = getattr(node, name)
+                if isinstance(value, cst.CSTNode):
+                    push((value, site))
+                elif isinstance(value, (tuple, list)):
+                    for item in reversed(value):
+                        if isinstance(item, cst.CSTNode):
+                            push((item, site))
+        return model
+
+    # Handlers return the children to walk, each with its own site, or None
+    # to walk every field with the current site.
+    def _all(self, node, site):
+        out = []
+        for name in _fields(type(node)):
+            value = getattr(node, name)
+            if isinstance(value, cst.CSTNode):
+                out.append((value, site))
+            elif isinstance(value, (tuple, list)):
+                out.extend((item, site) for item in value if isinstance(item, cst.CSTNode))
+        return out
+
+    def _simple_line(self, node, site):
+        return self._all(node, dataclasses.replace(site, statement=node))
+
+    def _assign(self, node, site):
+        scope = site.scope
+        if isinstance(node, cst.Assign):
+            for t in node.targets:
+                self._bind_target(t.target, node.value, scope, site.statement)
+            if scope.kind == "module" and len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
+                p = guards.polarity(node.value, lambda e: self.resolver(e, scope), self.model.flags)
+                if p:
+                    self.model.flags[node.targets[0].target.value] = p
+        elif isinstance(node, cst.AnnAssign) and node.value is not None:
+            self._bind_target(node.target, node.value, scope, site.statement)
+        return None
+
+    def _imports(self, node, site):
+        self._import(node, site.scope)
+        return None
+
+    def _with(self, node, site):
+        site = dataclasses.replace(site, statement=node)
+        for item in node.items:
+            if item.asname is not None:
+                self._bind_target(item.asname.name, item.item, site.scope, node)
+        return self._all(node, site)
+
+    def _for(self, node, site):
+        site = dataclasses.replace(site, statement=node)
+        for name, _ in _target_names(node.target):
+            if isinstance(name, cst.Name):
+                site.scope.bind(name.value, Binding("unknown"))
+        return self._all(node, site)
+
+    def _if(self, node, site):
+        site = dataclasses.replace(site, statement=node)
+        scope = site.scope
+        body_site, else_site = site, site
+        if not site.guard:
+            if scope.kind == "module" and guards.is_main_check(node.test) and not self.main_is_script:
+                body_site = dataclasses.replace(site, guard=(MAIN_GUARD, node))
+            else:
+                p = guards.polarity(node.test, lambda e: self.resolver(e, scope), self.model.flags)
+                if p == guards.DEV:
+                    body_site = dataclasses.replace(site, guard=(ENV_GUARD, node))
+                elif p == guards.PROD:
+                    else_site = dataclasses.replace(site, guard=(ENV_GUARD, node))
+        out = [(node.test, site), (node.body, body_site)]
+        if node.orelse is not None:
+            out.append((node.orelse, else_site))
+        return out
+
+    def _try(self, node, site):
+        site = dataclasses.replace(site, statement=node)
+        fallback = any(_catches_import_error(h) for h in node.handlers)
+        body_site = dataclasses.replace(site, import_fallback=True) if fallback else site
+        out = [(node.body, body_site)]
+        out.extend((h, site) for h in node.handlers)
+        for extra in (node.orelse, node.finalbody):
+            if extra is not None:
+                out.append((extra, site))
+        return out
+
+    def _except(self, node, site):
+        if node.name is not None and isinstance(node.name.name, cst.Name):
+            site.scope.bind(node.name.name.value, Binding("unknown"))
+        return None
+
+    def _function(self, node, site):
+        outer = site.scope
+        outer.bind(node.name.value, Binding("def", node))
+        scope = Scope("function", node, outer)
+        if outer.kind == "class":
+            scope.class_scope = outer
+        elif outer.kind == "function" and outer.class_scope is not None:
+            scope.class_scope = None
+        params = node.params
+        every = [*params.posonly_params, *params.params, *params.kwonly_params]
+        for extra in (params.star_arg, params.star_kwarg):
+            if isinstance(extra, cst.Param):
+                every.append(extra)
+        for p in every:
+            scope.bind(p.name.value, Binding("param"))
+        if scope.class_scope is not None and every and not _is_static(node):
+            scope.self_name = every[0].name.value
+        inner = dataclasses.replace(site, scope=scope, statement=node)
+        out = [(d, site) for d in node.decorators]
+        out.append((node.params, site))
+        out.append((node.body, inner))
+        return out
+
+    def _class(self, node, site):
+        outer = site.scope
+        outer.bind(node.name.value, Binding("class", node))
+        if outer.kind == "module":
+            self.model.classes[node.name.value] = node
+        scope = Scope("class", node, outer)
+        inner = dataclasses.replace(site, scope=scope, statement=node)
+        out = [(d, site) for d in node.decorators]
+        out.extend((b, site) for b in node.bases)
+        out.extend((k, site) for k in node.keywords)
+        out.append((node.body, inner))
+        return out
+
+    def _global(self, node, site):
+        return None
+
+
+def _is_static(node: cst.FunctionDef) -> bool:
+    return any(isinstance(d.decorator, cst.Name) and d.decorator.value == "staticmethod" for d in node.decorators)
+
+
+def _dotted(node) -> str:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return f"{_dotted(node.value)}.{node.attr.value}"
+    return ""
+
+
+dotted_name = _dotted
+
+_SPECIAL = {
+    cst.SimpleStatementLine: _Walker._simple_line,
+    cst.Assign: _Walker._assign,
+    cst.AnnAssign: _Walker._assign,
+    cst.Import: _Walker._imports,
+    cst.ImportFrom: _Walker._imports,
+    cst.With: _Walker._with,
+    cst.For: _Walker._for,
+    cst.If: _Walker._if,
+    cst.Try: _Walker._try,
+    cst.ExceptHandler: _Walker._except,
+    cst.FunctionDef: _Walker._function,
+    cst.ClassDef: _Walker._class,
+    cst.While: _Walker._simple_line,
+}
+if hasattr(cst, "TryStar"):
+    _SPECIAL[cst.TryStar] = _Walker._try
+
+
+def build(module: cst.Module, wanted: Sequence[type], resolver, main_is_script: bool = False) -> Model:
+    return _Walker(module, set(wanted), resolver, main_is_script).run()

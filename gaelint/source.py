@@ -1,0 +1,216 @@
+"""Source loading: bytes -> text -> one libcst tree, for Python 2 and 3.
+
+* Bytes become text the way Python 2.7 reads a module: PEP 263 (a UTF-8 BOM,
+  or a ``coding:`` comment on line 1 or 2); undecodable bytes and NUL bytes
+  are errors with their line.
+* Newlines are normalised (CRLF and CR-only become LF) without changing the
+  line count.
+* Python 2 or 3 is decided by what CPython accepts: text that CPython 3's
+  own parser accepts is parsed by libcst as it is; anything else is read
+  with a Python 2 grammar and rewritten into Python 3 syntax that means the
+  same thing, on the same lines (:mod:`gaelint.python2`), then parsed by
+  libcst. Text that neither accepts is a GAE001 with the reason and line of
+  the parser that got further.
+"""
+from __future__ import annotations
+
+import ast
+import codecs
+import re
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import List, Optional, Tuple
+
+import libcst as cst
+
+# PEP 263: the coding declaration must match this on line 1 or 2.
+_CODING_RE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
+_BLANK_OR_COMMENT = re.compile(rb"^[ \t\f]*(?:[#\r\n]|$)")
+
+MAX_FILE_BYTES = 32_000_000   # appcfg's max_file_size: larger files are not deployable
+
+
+@dataclass
+class LoadProblem:
+    """Why a file cannot be analysed (GAE001), with a 1-based line."""
+
+    reason: str
+    line: Optional[int] = None
+    column: Optional[int] = None
+    fatal: bool = True     # False: reported, but the file is still analysed
+
+
+@dataclass
+class SourceFile:
+    path: Path
+    text: str = ""
+    module: Optional[cst.Module] = None
+    python2: bool = False
+    problems: Tuple[LoadProblem, ...] = ()
+
+    _lines: Optional[List[str]] = None
+
+    @property
+    def lines(self) -> List[str]:
+        if self._lines is None:
+            self._lines = self.text.split("\n")
+        return self._lines
+
+    def line_text(self, line: Optional[int]) -> Optional[str]:
+        if line is None or line < 1 or line > len(self.lines):
+            return None
+        return self.lines[line - 1]
+
+
+def _line_of_offset(data: bytes, offset: int) -> int:
+    return data.count(b"\n", 0, offset) + 1
+
+
+def declared_encoding(data: bytes) -> Tuple[Optional[str], Optional[int]]:
+    """(encoding, line) from a PEP 263 declaration, or (None, None)."""
+    first, _, rest = data.partition(b"\n")
+    m = _CODING_RE.match(first)
+    if m:
+        return m.group(1).decode("ascii", "replace"), 1
+    if _BLANK_OR_COMMENT.match(first):
+        second = rest.partition(b"\n")[0]
+        m = _CODING_RE.match(second)
+        if m:
+            return m.group(1).decode("ascii", "replace"), 2
+    return None, None
+
+
+def decode(data: bytes) -> Tuple[str, List[LoadProblem]]:
+    """Text of a Python 2.7 module, or raise LoadProblem-carrying ValueError."""
+    problems: List[LoadProblem] = []
+    nul = data.find(b"\0")
+    if nul != -1:
+        raise _Fail(LoadProblem("the file contains NUL bytes (binary data, not Python source)",
+                                _line_of_offset(data, nul)))
+    encoding, enc_line = declared_encoding(data)
+    bom = data.startswith(codecs.BOM_UTF8)
+    if bom:
+        data = data[len(codecs.BOM_UTF8):]
+        if encoding is not None and (not _known(encoding) or codecs.lookup(encoding).name != "utf-8"):
+            raise _Fail(LoadProblem(f"a UTF-8 byte order mark conflicts with the declared encoding {encoding!r}", enc_line))
+        encoding = "utf-8"
+    if encoding is not None and not _known(encoding):
+        raise _Fail(LoadProblem(f"unknown encoding {encoding!r} declared", enc_line))
+    if encoding is None:
+        try:
+            return data.decode("ascii"), problems
+        except UnicodeDecodeError as exc:
+            line = _line_of_offset(data, exc.start)
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError as exc2:
+                raise _Fail(LoadProblem(
+                    f"byte 0x{data[exc2.start]:02x} is not valid UTF-8 and no encoding is declared (PEP 263)",
+                    _line_of_offset(data, exc2.start))) from None
+            # Python 3 would read this, Python 2.7 refuses to import it.
+            problems.append(LoadProblem(
+                f"non-ASCII byte 0x{data[exc.start]:02x} but no encoding declared: Python 2.7 refuses "
+                "to import this file; add `# -*- coding: utf-8 -*-` as line 1 or 2 (PEP 263)",
+                line, fatal=False))
+            return text, problems
+    try:
+        return data.decode(encoding), problems
+    except UnicodeDecodeError as exc:
+        raise _Fail(LoadProblem(
+            f"byte 0x{data[exc.start]:02x} is not valid in the declared encoding {encoding!r}",
+            _line_of_offset(data, exc.start))) from None
+    except LookupError:
+        raise _Fail(LoadProblem(f"unknown encoding {encoding!r} declared", enc_line)) from None
+
+
+def _known(encoding: str) -> bool:
+    try:
+        codecs.lookup(encoding)
+        return True
+    except LookupError:
+        return False
+
+
+class _Fail(Exception):
+    def __init__(self, problem: LoadProblem):
+        super().__init__(problem.reason)
+        self.problem = problem
+
+
+def normalise_newlines(text: str) -> str:
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def _python3_error(text: str) -> Optional[LoadProblem]:
+    """None when CPython 3 accepts the text, else its syntax error."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ast.parse(text)
+        return None
+    except SyntaxError as exc:
+        return LoadProblem(f"{exc.msg}", exc.lineno, exc.offset)
+    except (RecursionError, MemoryError):
+        return LoadProblem("too deeply nested for the Python parser", None)
+    except ValueError as exc:
+        return LoadProblem(str(exc), None)
+
+
+def parse_text(text: str) -> Tuple[cst.Module, bool]:
+    """(module, python2) or raise _Fail with the reason and line."""
+    py3_error = _python3_error(text)
+    if py3_error is None:
+        try:
+            return cst.parse_module(text), False
+        except cst.ParserSyntaxError as exc:
+            raise _Fail(LoadProblem(f"libcst cannot parse this Python 3 syntax: {exc.message}",
+                                    exc.raw_line, exc.raw_column + 1)) from None
+        except RecursionError:
+            raise _Fail(LoadProblem("too deeply nested to analyse")) from None
+    from . import python2
+    try:
+        rewritten = python2.to_python3(text)
+    except python2.Python2SyntaxError as exc:
+        # Report the dialect whose parser got further: that is most likely
+        # the one the author meant.
+        if py3_error.line and exc.line and py3_error.line > exc.line:
+            raise _Fail(LoadProblem(f"invalid syntax for Python 2.7 and Python 3: {py3_error.reason}",
+                                    py3_error.line, py3_error.column)) from None
+        raise _Fail(LoadProblem(f"invalid Python 2.7 syntax: {exc.message}", exc.line, exc.column)) from None
+    except RecursionError:
+        raise _Fail(LoadProblem("too deeply nested to analyse", py3_error.line)) from None
+    try:
+        return cst.parse_module(rewritten), True
+    except cst.ParserSyntaxError as exc:
+        raise _Fail(LoadProblem(
+            f"gaelint could not translate this Python 2 file for analysis ({exc.message}); "
+            "please report it", exc.raw_line)) from None
+    except RecursionError:
+        raise _Fail(LoadProblem("too deeply nested to analyse")) from None
+
+
+def load_bytes(path: Path, data: bytes) -> SourceFile:
+    try:
+        text, problems = decode(data)
+        text = normalise_newlines(text)
+        module, py2 = parse_text(text)
+    except _Fail as fail:
+        return SourceFile(path, problems=(fail.problem,))
+    return SourceFile(path, text, module, py2, tuple(problems))
+
+
+def read(path: Path) -> Tuple[Optional[bytes], Optional[LoadProblem]]:
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return None, LoadProblem(f"file is {size} bytes, over App Engine's {MAX_FILE_BYTES}-byte limit per file")
+        return path.read_bytes(), None
+    except FileNotFoundError:
+        return None, LoadProblem("cannot read the file: it does not exist (dangling symlink?)")
+    except IsADirectoryError:
+        return None, LoadProblem("is a directory, not a file")
+    except OSError as exc:
+        return None, LoadProblem(f"cannot read the file: {exc.strerror or exc}")
