@@ -213,7 +213,8 @@ def _problem(exc: Exception, text: str) -> YamlProblem:
         mark = exc.problem_mark or exc.context_mark
         # An unclosed quote or bracket is only noticed at the end of the
         # file; the line that opened it is the one the user must fix.
-        if exc.context_mark is not None and exc.problem and "end of stream" in exc.problem:
+        if exc.context_mark is not None and exc.problem and ("end of stream" in exc.problem
+                                                             or "<stream end>" in exc.problem):
             mark = exc.context_mark
         message = exc.problem or exc.context or "invalid YAML"
         if exc.context and exc.problem:

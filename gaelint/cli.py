@@ -51,8 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--stdin-filename", type=Path, help="with PATH '-': where the text read from stdin lives")
 
     sub.add_parser("rules", help="list every rule")
-    explain = sub.add_parser("explain", help="show a rule's documentation")
-    explain.add_argument("code", metavar="CODE")
+    explain = sub.add_parser("explain", help="show a rule's documentation (the page docs/rules.md holds)")
+    explain.add_argument("code", metavar="CODE", nargs="?")
+    explain.add_argument("--all", action="store_true", help="every rule: the whole docs/rules.md")
     return parser
 
 
@@ -77,6 +78,13 @@ def cmd_rules(args) -> int:
 
 
 def cmd_explain(args) -> int:
+    if args.all or args.code is None:
+        if args.code is not None or not args.all:
+            print("gaelint: explain takes one CODE, or --all", file=sys.stderr)
+            return EXIT_ERROR
+        from .docs import render_all
+        _out(render_all())
+        return EXIT_OK
     rule = registry.get(args.code)
     if rule is None:
         print(f"gaelint: unknown rule code {args.code!r}; `gaelint rules` lists them", file=sys.stderr)

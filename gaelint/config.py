@@ -6,10 +6,13 @@ so a typo never silently switches a check off.
 """
 from __future__ import annotations
 
+import difflib
+import fnmatch
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, List, Optional, Sequence
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -38,6 +41,20 @@ class Config:
     severity: Dict[str, Severity] = field(default_factory=dict)
     path: Optional[Path] = None     # the file it came from
 
+    @property
+    def root(self) -> Path:
+        """Where relative globs and the baseline path start: the config
+        file's directory (the current directory without one)."""
+        return self.path.parent if self.path is not None else Path.cwd()
+
+    def ignored_codes(self, path: Path, roots: Sequence[Path] = ()) -> List[str]:
+        """Codes and prefixes that per-file-ignores turns off for path."""
+        return [c for glob, codes in self.per_file_ignores.items()
+                if path_matches(path, [glob], [self.root, *roots]) for c in codes]
+
+    def excludes(self, path: Path, roots: Sequence[Path] = ()) -> bool:
+        return bool(self.exclude) and path_matches(path, self.exclude, [self.root, *roots])
+
     def fingerprint(self) -> str:
         """Stable text of everything that changes findings (for the cache)."""
         return repr((self.select, self.extend_select, self.ignore, sorted(self.per_file_ignores.items()),
@@ -53,10 +70,51 @@ def check_codes(codes: Sequence[str], where: str) -> List[str]:
             out.append("GAE")
             continue
         if not registry.codes_matching(c):
-            known = ", ".join(r.code for r in registry.all_rules())
-            raise ConfigError(f"{where}: unknown rule code or prefix {code!r} (known: {known})")
+            close = difflib.get_close_matches(c, [r.code for r in registry.all_rules()], n=1)
+            hint = f"; did you mean {close[0]}?" if close else ""
+            raise ConfigError(f"{where}: unknown rule code or prefix {code!r}{hint} (`gaelint rules` lists them)")
         out.append(c)
     return out
+
+
+def path_matches(path: Path, patterns: Iterable[str], roots: Sequence[Path]) -> bool:
+    """Whether a glob matches path, as ruff's exclude does:
+
+    * a pattern without '/' (``tests``, ``*_test.py``) matches the file name
+      or any directory name on the way from a root to the file;
+    * a pattern with '/' (``lib/vendor``, ``handlers/*.py``, ``lib/``)
+      matches the path relative to a root (the config file's directory, the
+      app root), and a directory pattern everything under it.
+
+    ``*`` crosses '/' (fnmatch), so ``lib/**`` and ``lib/*`` both work.
+    """
+    path = Path(os.path.abspath(path))
+    rels = []
+    for root in roots:
+        try:
+            rels.append(path.relative_to(os.path.abspath(root)).as_posix())
+        except ValueError:
+            continue
+    parts = {part for rel in rels for part in rel.split("/")} or {path.name}
+    for raw in patterns:
+        pattern = raw.strip().replace("\\", "/")
+        while pattern.startswith("./"):
+            pattern = pattern[2:]
+        pattern = pattern.rstrip("/")
+        if not pattern:
+            continue
+        if "/" not in pattern:
+            if any(fnmatch.fnmatchcase(part, pattern) for part in parts):
+                return True
+        elif any(fnmatch.fnmatchcase(rel, pattern) or fnmatch.fnmatchcase(rel, pattern + "/*") for rel in rels):
+            return True
+    return False
+
+
+def _unknown_key(key: str, where: str) -> ConfigError:
+    close = difflib.get_close_matches(key, KEYS, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return ConfigError(f"{where}: unknown key {key!r}{hint} (known keys: {', '.join(KEYS)})")
 
 
 def _list(value, key: str, where: str) -> List[str]:
@@ -68,10 +126,9 @@ def _list(value, key: str, where: str) -> List[str]:
 
 
 def from_mapping(data: dict, where: str, base: Path) -> Config:
-    unknown = [k for k in data if k not in KEYS]
-    if unknown:
-        raise ConfigError(f"{where}: unknown key(s) {', '.join(map(repr, unknown))} "
-                          f"(known: {', '.join(KEYS)})")
+    for key in data:
+        if key not in KEYS:
+            raise _unknown_key(key, where)
     cfg = Config(path=None)
     if "select" in data:
         cfg.select = check_codes(_list(data["select"], "select", where), where)
@@ -88,13 +145,16 @@ def from_mapping(data: dict, where: str, base: Path) -> Config:
         except ValueError as exc:
             raise ConfigError(f"{where}: fail-on: {exc}") from None
     if "baseline" in data:
+        if not isinstance(data["baseline"], str) or not data["baseline"].strip():
+            raise ConfigError(f"{where}: 'baseline' must be the path of a baseline file (a string)")
         cfg.baseline = (base / str(data["baseline"])).resolve()
     sev = data.get("severity", {})
     if not isinstance(sev, dict):
         raise ConfigError(f"{where}: 'severity' must be a table of CODE = \"error|warning|info\"")
     for code, level in sev.items():
         if registry.get(code) is None:
-            raise ConfigError(f"{where}: severity: unknown rule code {code!r}")
+            raise ConfigError(f"{where}: severity: unknown rule code {code!r} (severity takes full codes, "
+                              f"e.g. GAE201 = \"warning\"; `gaelint rules` lists them)")
         try:
             cfg.severity[code.upper()] = Severity.parse(str(level))
         except ValueError as exc:

@@ -238,7 +238,7 @@ class FileContext:
             class_scope = self._class_scope_for_self(expr.value.value, scope)
             if class_scope is not None:
                 for b in reversed(class_scope.self_attrs.get(expr.attr.value, ())):
-                    method_scope = scope
+                    method_scope = b.scope or scope     # where `self.x = value` was written
                     o = self.origin(b.value, method_scope, _depth + 1)
                     if o:
                         return f"{o}[{b.index}]" if b.index is not None else o
@@ -274,7 +274,9 @@ class FileContext:
         when there is something to report)."""
         if not self._pending:
             return []
-        pos = positions()
+        tops = {p.site.top for p in self._pending}
+        tops.update(p.site.guard[2] for p in self._pending if p.site.guard is not None)
+        pos = positions(tops)
         out = []
         for p in self._pending:
             rng = pos.get(p.node)
@@ -290,7 +292,7 @@ class FileContext:
                 span = (min(start, line), max(end or line, end_line or line))
             severity, message = p.severity, p.message
             if p.site.guard is not None:
-                kind, if_node = p.site.guard
+                kind, if_node, _ = p.site.guard
                 severity = min(severity, Severity.INFO)
                 if kind == MAIN_GUARD:
                     why = "it only runs when the module is executed as a script (`if __name__ == '__main__':`) and no handler runs it as a CGI script"

@@ -23,8 +23,6 @@ from typing import List, Optional, Tuple
 from fissix import pygram, pytree
 from fissix.pgen2 import driver, parse, token, tokenize
 
-from . import python2_fixes
-
 __all__ = ["Python2SyntaxError", "to_python3"]
 
 
@@ -79,6 +77,8 @@ def to_python3(text: str) -> str:
     gc.disable()
     try:
         return _convert(src, added_newline)
+    except RecursionError:    # the walk is iterative; this is only a safety net
+        raise Python2SyntaxError("too deeply nested to rewrite", 1, 1) from None
     finally:
         if gc_enabled:
             gc.enable()
@@ -87,7 +87,9 @@ def to_python3(text: str) -> str:
 def _convert(src: str, added_newline: bool) -> str:
     tree, print_statement = _parse(src)
     nodes = _preorder(tree)
-    fixer = python2_fixes.Fixer(print_statement)
+    from . import python2_fixes     # imported here: it imports this module's helpers
+    fixer = python2_fixes.Fixer(print_statement,
+                                "unicode_literals" in _future_features(tree))
     # Children before parents (reverse pre-order): a fix that copies a subtree's
     # text (the ``>>f`` of a print) sees it already rewritten, and a fix that
     # wraps a subtree wraps the rewritten text.
@@ -95,9 +97,9 @@ def _convert(src: str, added_newline: bool) -> str:
         fix = fixer.fixes.get(node.type)
         if fix is not None:
             fix(node)
-    leaves = [n for n in nodes if not n.children]
-    out = _emit_expanding_tabs(leaves) if "\t" in src else "".join(
-        [leaf.prefix + leaf.value for leaf in leaves])
+    tokens = [n for n in nodes if not n.children]
+    out = _emit_expanding_tabs(tokens) if "\t" in src else "".join(
+        [leaf._prefix + leaf.value for leaf in tokens])
     if added_newline and out.endswith("\n"):
         out = out[:-1]
     return out
@@ -111,6 +113,125 @@ def _preorder(root) -> list:
         out.append(node)
         if node.children:
             stack.extend(reversed(node.children))
+    return out
+
+
+# --- tree editing primitives, shared with python2_fixes -------------------
+# Iterative (trees can be thousands of levels deep).  Prefixes are written
+# through ``Leaf._prefix``: the public ``prefix`` setter calls ``changed()``,
+# which recurses up to the root -- slow, and a RecursionError on deep code.
+
+def leaves(node):
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n.children:
+            stack.extend(reversed(n.children))
+        else:
+            yield n
+
+
+def first_leaf(node):
+    while node.children:
+        node = node.children[0]
+    return node
+
+
+def last_leaf(node):
+    while node.children:
+        node = node.children[-1]
+    return node
+
+
+def code(node) -> str:
+    """The node's current text without its leading prefix."""
+    found = list(leaves(node))
+    return found[0].value + "".join([l._prefix + l.value for l in found[1:]])
+
+
+def flat(node) -> str:
+    """The node's text on one line (comments and line breaks become a space):
+    for copies placed elsewhere, where an extra newline would shift lines."""
+    parts = []
+    for i, leaf in enumerate(leaves(node)):
+        prefix = leaf.prefix
+        if i == 0:
+            prefix = ""
+        elif prefix and (not prefix.isspace() or "\n" in prefix):
+            prefix = " "
+        parts.append(prefix + leaf.value)
+    return "".join(parts)
+
+
+def prepend(node, text: str) -> None:
+    """Insert text before the node's first token (after its whitespace)."""
+    leaf = first_leaf(node)
+    leaf.value = text + leaf.value
+
+
+def append(node, text: str) -> None:
+    leaf = last_leaf(node)
+    leaf.value += text
+
+
+def strip_space(node) -> None:
+    """Drop one space before the node: ``print "x"`` -> ``print("x"`` keeps columns."""
+    leaf = first_leaf(node)
+    if leaf.prefix.startswith(" "):
+        leaf._prefix = leaf.prefix[1:]
+
+
+def drop(leaf, value: str = "") -> None:
+    """Replace a token; its prefix survives only if it holds a line break."""
+    leaf.value = value
+    if "\n" not in leaf.prefix:
+        leaf._prefix = ""
+
+
+def collapse(node, value: str, in_brackets: bool) -> None:
+    """Make the whole node read ``value``, keeping its line breaks.  Outside
+    brackets a kept line break needs a backslash to stay a continuation."""
+    for i, leaf in enumerate(leaves(node)):
+        if i == 0:
+            leaf.value = value
+            continue
+        value_breaks = leaf.value.count("\n")
+        leaf.value = ""
+        if in_brackets:       # line breaks and comments are fine here
+            if "\n" not in leaf.prefix:
+                leaf._prefix = ""
+            leaf._prefix += "\n" * value_breaks
+        else:
+            leaf._prefix = " \\\n" * (leaf.prefix.count("\n") + value_breaks)
+
+
+_TUPLE_LISTS = (_SYMS.tfplist, _SYMS.vfplist, _SYMS.testlist_gexp, _SYMS.listmaker)
+
+
+def pattern_names(node) -> Optional[List[Tuple[str, str]]]:
+    """Names bound by a tuple target, with the subscript path to each value:
+    ``(a, (b, c))`` -> [("a", "[0]"), ("b", "[1][0]"), ("c", "[1][1]")].
+    None if the target binds something other than names (``self.x``)."""
+    out: List[Tuple[str, str]] = []
+    stack = [(node, "")]
+    while stack:
+        n, path = stack.pop()
+        if n.type == token.NAME:
+            out.append((n.value, path))
+            continue
+        kids = n.children
+        if len(kids) != 3 or kids[0].type not in (token.LPAR, token.LSQB):
+            return None
+        inner = kids[1]
+        if inner.type in _TUPLE_LISTS:
+            if any(c.type == _SYMS.comp_for for c in inner.children):
+                return None
+            elems = [c for c in inner.children if c.type != token.COMMA]
+            stack.extend((e, f"{path}[{i}]") for i, e in reversed(list(enumerate(elems))))
+        elif kids[0].type == token.LSQB:
+            stack.append((inner, path + "[0]"))    # [x] unpacks one item
+        else:
+            stack.append((inner, path))            # (x) is just x
     return out
 
 
@@ -133,30 +254,29 @@ def _parse(src: str):
             continue
         except (RecursionError, MemoryError):
             raise Python2SyntaxError("too deeply nested for the Python 2 parser", 1, 1) from None
-        future = _imports_print_function(tree)
-        if future == (not print_statement):
-            return tree, print_statement
-        if print_statement and errors:
-            # Parses only with print statements, but imports print_function:
+        imports = "print_function" in _future_features(tree)
+        if not print_statement and not imports:
+            continue    # "print_function" was only in a comment or a string
+        if print_statement and imports:
+            # Parses only with print statements, yet imports print_function:
             # Python 2.7 rejects it the way the no-print grammar did.
             raise errors[0]
-        if not print_statement:
-            continue    # "print_function" was only in a comment or string
         return tree, print_statement
     # Both grammars failed: the one that got further is the likelier dialect.
     raise max(errors, key=lambda e: (e.line, e.column))
 
 
-def _imports_print_function(tree) -> bool:
+def _future_features(tree) -> set:
+    """Names imported from __future__ by top-level statements."""
+    features = set()
     for stmt in tree.children:
         if stmt.type != _SYMS.simple_stmt:
             continue
         for small in stmt.children:
             if (small.type == _SYMS.import_from and small.children[1].type == token.NAME
-                    and small.children[1].value == "__future__"
-                    and any(n.value == "print_function" for n in small.leaves())):
-                return True
-    return False
+                    and small.children[1].value == "__future__"):
+                features.update(n.value for n in small.leaves() if n.type == token.NAME)
+    return features
 
 
 def _diagnose(exc: Exception, src: str, print_statement: bool) -> Python2SyntaxError:
@@ -233,7 +353,7 @@ def _scan(src: str, stop: Optional[Tuple[int, int]]):
 _LEADING_WS = re.compile(r"[ \t]*")
 
 
-def _emit_expanding_tabs(leaves) -> str:
+def _emit_expanding_tabs(tokens) -> str:
     """Join the leaves, expanding tabs in the indentation of every line.
 
     Python 2 reads a tab as "advance to the next multiple of 8"; Python 3 (and
@@ -244,8 +364,8 @@ def _emit_expanding_tabs(leaves) -> str:
     """
     parts: List[str] = []
     at_line_start = True
-    for leaf in leaves:
-        for chunk in (leaf.prefix, leaf.value):
+    for leaf in tokens:
+        for chunk in (leaf._prefix, leaf.value):
             if not chunk:
                 continue
             if "\t" in chunk and not (chunk is leaf.value and leaf.type == token.STRING):

@@ -15,10 +15,13 @@ subtree works on text that is already Python 3.
 from __future__ import annotations
 
 import re
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional
 
 from fissix import pygram
 from fissix.pgen2 import token
+
+from .python2 import (Python2SyntaxError, append, code, collapse, drop, first_leaf, flat,
+                      leaves, pattern_names, prepend, strip_space)
 
 syms = pygram.python_symbols
 
@@ -29,100 +32,16 @@ RENAMED = frozenset({"async", "await", "nonlocal"})
 _CONSTANTS = frozenset({"True", "False", "None"})
 
 _STRING_PREFIX = re.compile(r"[A-Za-z]*")
-_TUPLE_LISTS = (syms.tfplist, syms.vfplist, syms.testlist_gexp, syms.listmaker)
-
-
-# --- leaf helpers (iterative: trees can be thousands of levels deep) --------
-
-def _leaves(node):
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        if n.children:
-            stack.extend(reversed(n.children))
-        else:
-            yield n
-
-
-def _first_leaf(node):
-    while node.children:
-        node = node.children[0]
-    return node
-
-
-def _last_leaf(node):
-    while node.children:
-        node = node.children[-1]
-    return node
-
-
-def _code(node) -> str:
-    """The node's current text without its leading prefix."""
-    leaves = list(_leaves(node))
-    return leaves[0].value + "".join([l.prefix + l.value for l in leaves[1:]])
-
-
-def _flat(node) -> str:
-    """The node's text on one line (comments and line breaks become a space):
-    for copies placed elsewhere, where an extra newline would shift lines."""
-    parts = []
-    for i, leaf in enumerate(_leaves(node)):
-        prefix = leaf.prefix
-        if i == 0:
-            prefix = ""
-        elif prefix and (not prefix.isspace() or "\n" in prefix):
-            prefix = " "
-        parts.append(prefix + leaf.value)
-    return "".join(parts)
-
-
-def _prepend(node, text: str) -> None:
-    """Insert text before the node's first token (after its whitespace)."""
-    leaf = _first_leaf(node)
-    leaf.value = text + leaf.value
-
-
-def _append(node, text: str) -> None:
-    leaf = _last_leaf(node)
-    leaf.value += text
-
-
-def _strip_space(node) -> None:
-    """Drop one space before the node: ``print "x"`` -> ``print("x"`` keeps columns."""
-    leaf = _first_leaf(node)
-    if leaf.prefix.startswith(" "):
-        leaf.prefix = leaf.prefix[1:]
-
-
-def _drop(leaf, value: str = "") -> None:
-    """Replace a token; its prefix survives only if it holds a line break."""
-    leaf.value = value
-    if "\n" not in leaf.prefix:
-        leaf.prefix = ""
-
-
-def _collapse(node, value: str, in_brackets: bool) -> None:
-    """Make the whole node read ``value``, keeping its line breaks.  Outside
-    brackets a kept line break needs a backslash to stay a continuation."""
-    for i, leaf in enumerate(_leaves(node)):
-        if i == 0:
-            leaf.value = value
-            continue
-        value_breaks = leaf.value.count("\n")
-        leaf.value = ""
-        if in_brackets:       # line breaks and comments are fine here
-            if "\n" not in leaf.prefix:
-                leaf.prefix = ""
-            leaf.prefix += "\n" * value_breaks
-        else:
-            leaf.prefix = " \\\n" * (leaf.prefix.count("\n") + value_breaks)
+_UNICODE_ESCAPE = re.compile(r"\\[\\uUN]")
 
 
 def _is_parens(node) -> bool:
     """``( ... )`` that is not a yield: already reads as a call's argument list."""
     kids = node.children
-    return (node.type == syms.atom and kids[0].type == token.LPAR
-            and not (len(kids) == 3 and kids[1].type == syms.yield_expr))
+    if node.type != syms.atom or kids[0].type != token.LPAR:
+        return False
+    inner = kids[1]     # a bare ``yield`` is a NAME leaf (one-child nodes collapse)
+    return not (inner.type == syms.yield_expr or (inner.type == token.NAME and inner.value == "yield"))
 
 
 def _is_tuple(node) -> bool:
@@ -131,42 +50,21 @@ def _is_tuple(node) -> bool:
             and any(c.type == token.COMMA for c in node.children[1].children))
 
 
-def _pattern_names(node) -> Optional[List[Tuple[str, str]]]:
-    """Names bound by a tuple target, with the subscript path to each value:
-    ``(a, (b, c))`` -> [("a", "[0]"), ("b", "[1][0]"), ("c", "[1][1]")].
-    None if the target binds something other than names (``self.x``)."""
-    out: List[Tuple[str, str]] = []
-    stack = [(node, "")]
-    while stack:
-        n, path = stack.pop()
-        if n.type == token.NAME:
-            out.append((n.value, path))
-            continue
-        kids = n.children
-        if len(kids) != 3 or kids[0].type not in (token.LPAR, token.LSQB):
-            return None
-        inner = kids[1]
-        if inner.type in _TUPLE_LISTS:
-            if any(c.type == syms.comp_for for c in inner.children):
-                return None
-            elems = [c for c in inner.children if c.type != token.COMMA]
-            stack.extend((e, f"{path}[{i}]") for i, e in reversed(list(enumerate(elems))))
-        elif kids[0].type == token.LSQB:
-            stack.append((inner, path + "[0]"))    # [x] unpacks one item
-        else:
-            stack.append((inner, path))            # (x) is just x
-    return out
+def _double_backslash(match) -> str:
+    text = match.group()
+    return text if text == "\\\\" else "\\" + text
 
 
 def _names_something(leaf) -> bool:
     """Is this True/False/None leaf a name being defined or an attribute, not the
     constant?  Python 2 allows ``xmlrpclib.False``, ``def None(self)``, ``f(True=1)``."""
     parent = leaf.parent
-    if parent.type == syms.trailer or (parent.type in (syms.funcdef, syms.classdef)
-                                       and parent.children[1] is leaf):
-        return True
-    return (parent.type == syms.argument and parent.children[0] is leaf
-            and parent.children[1].type == token.EQUAL)
+    kids = parent.children
+    if parent.type == syms.trailer:
+        return kids[0].type == token.DOT
+    if parent.type in (syms.funcdef, syms.classdef):
+        return kids[1] is leaf
+    return parent.type == syms.argument and kids[0] is leaf and kids[1].type == token.EQUAL
 
 
 def _is_docstring(stmt) -> bool:
@@ -178,8 +76,9 @@ def _is_docstring(stmt) -> bool:
 class Fixer:
     """Per-file state (which grammar, synthetic-name counter) plus the fix table."""
 
-    def __init__(self, print_statement: bool):
+    def __init__(self, print_statement: bool, unicode_literals: bool = False):
         self.print_statement = print_statement
+        self.unicode_literals = unicode_literals
         self.counter = 0
         self.fixes: Dict[int, Callable] = {
             syms.print_stmt: self.fix_print,
@@ -209,7 +108,7 @@ class Fixer:
         head, args = node.children[0], node.children[1:]
         dest = dest_comma = None
         if args[0].type == token.RIGHTSHIFT:
-            _drop(args[0])
+            drop(args[0])
             dest, args = args[1], args[2:]
             if args:
                 dest_comma, args = args[0], args[1:]
@@ -220,28 +119,28 @@ class Fixer:
             return    # print ("x") already is a call; ("a", "b") is a tuple: wrap it
         head.value = "print("
         keywords = ["end=' '"] if soft else []
-        if dest is not None and items and "\n" in _code(node):
+        if dest is not None and items and "\n" in code(node):
             # Moving f to the end would move its tokens to another line; a
             # keyword may precede *args, so keep it in front: print(file=f, *(x, y)).
-            _strip_space(dest)
-            _prepend(dest, "file=")
-            _prepend(items[0], "*(")
+            strip_space(dest)
+            prepend(dest, "file=")
+            prepend(items[0], "*(")
             if len(items) == 1 and not soft:
-                _append(items[0], ",")
-            _append(node, ")" + "".join(", " + k for k in keywords) + ")")
+                append(items[0], ",")
+            append(node, ")" + "".join(", " + k for k in keywords) + ")")
             return
         if dest is not None:
-            keywords.append("file=" + _code(dest))
-            _collapse(dest, "", in_brackets=False)
-            _first_leaf(dest).prefix = ""
+            keywords.append("file=" + code(dest))
+            collapse(dest, "", in_brackets=False)
+            first_leaf(dest)._prefix = ""
             if dest_comma is not None:
-                _drop(dest_comma)
+                drop(dest_comma)
         if items:
-            _strip_space(items[0])
+            strip_space(items[0])
         if soft:
-            _drop(args[-1])
+            drop(args[-1])
         tail = "".join(", " + k for k in keywords) if items else ", ".join(keywords)
-        _append(node, tail + ")")
+        append(node, tail + ")")
 
     def fix_exec(self, node) -> None:
         """``exec code in g, l`` -> ``exec(code, g, l)``."""
@@ -249,11 +148,11 @@ class Fixer:
         if len(kids) == 2 and _is_parens(kids[1]) and len(kids[1].children) == 3:
             return    # exec (code) and exec (code, ns) mean the same as calls
         kids[0].value = "exec("
-        _strip_space(kids[1])
+        strip_space(kids[1])
         for kid in kids[2:]:
             if kid.type == token.NAME and kid.value == "in":
-                _drop(kid, ",")
-        _append(node, ")")
+                drop(kid, ",")
+        append(node, ")")
 
     def fix_raise(self, node) -> None:
         """``raise E, V`` -> ``raise E(V)``; ``raise E, V, T`` adds ``.with_traceback(T)``."""
@@ -261,26 +160,26 @@ class Fixer:
         if len(kids) < 4 or kids[2].type != token.COMMA:
             return
         exc, comma, value = kids[1], kids[2], kids[3]
-        if not (exc.children == [] or exc.type == syms.atom or (
+        if not (not exc.children or exc.type == syms.atom or (
                 exc.type == syms.power and all(c.type != token.DOUBLESTAR for c in exc.children))):
-            _prepend(exc, "(")
-            _append(exc, ")")
+            prepend(exc, "(")
+            append(exc, ")")
         if value.type == token.NAME and value.value == "None":
-            _drop(comma)
-            _drop(value, "()")           # Python 2: a None value means no arguments
+            drop(comma)
+            drop(value, "()")           # Python 2: a None value means no arguments
         elif _is_parens(value):
-            _drop(comma)                 # raise E, (a, b) is E(a, b) in Python 2
-            leaf = _first_leaf(value)
+            drop(comma)                 # raise E, (a, b) is E(a, b) in Python 2
+            leaf = first_leaf(value)
             if "\n" not in leaf.prefix:
-                leaf.prefix = ""
+                leaf._prefix = ""
         else:
-            _drop(comma, "(")
-            _strip_space(value)
-            _append(value, ")")
+            drop(comma, "(")
+            strip_space(value)
+            append(value, ")")
         if len(kids) == 6:
-            _drop(kids[4], ".with_traceback(")
-            _strip_space(kids[5])
-            _append(kids[5], ")")
+            drop(kids[4], ".with_traceback(")
+            strip_space(kids[5])
+            append(kids[5], ")")
 
     def fix_except(self, node) -> None:
         """``except E, e:`` -> ``except E as e:``.  Python 2 allows any target
@@ -292,20 +191,20 @@ class Fixer:
         comma, target = kids[2], kids[3]
         comma.value = "as"
         if not comma.prefix:
-            comma.prefix = " "
-        if not _first_leaf(target).prefix:
-            _first_leaf(target).prefix = " "
+            comma._prefix = " "
+        if not first_leaf(target).prefix:
+            first_leaf(target)._prefix = " "
         if target.type == token.NAME:
             return
         name = self.new_name("exc")
-        names = _pattern_names(target)
+        names = pattern_names(target)
         # Unpacking an exception unpacks its args in Python 2.
         source = name + ".args" if names is not None else name
-        assign = f"{_flat(target)} = {source}"
+        assign = f"{flat(target)} = {source}"
         walrus = [f"({n} := {source}{path})" for n, path in names] if names else None
-        _collapse(target, name, in_brackets=False)
+        collapse(target, name, in_brackets=False)
         siblings = node.parent.children
-        self._bind(siblings[siblings.index(node) + 2], assign, walrus)
+        self._bind(siblings[siblings.index(node) + 2], assign, walrus, name)
 
     def fix_funcdef(self, node) -> None:
         """``def f(a, (b, c)):`` -> ``def f(a, _gaelint_tp0):`` binding ``(b, c)``
@@ -316,47 +215,50 @@ class Fixer:
         args = params.children[1]
         assigns: List[str] = []
         walrus: List[str] = []
+        flag = None
         for param in (args.children if args.type == syms.typedargslist else [args]):
             if param.type != syms.tfpdef:
                 continue
-            names = _pattern_names(param)
+            names = pattern_names(param)
             if names is not None and len(names) == 1 and names[0][1] == "":
                 self._unwrap(param)
                 continue
-            name = self.new_name("tp")
-            assigns.append(f"{_flat(param)} = {name}")
+            name = flag = self.new_name("tp")
+            assigns.append(f"{flat(param)} = {name}")
             walrus.extend(f"({n} := {name}{path})" for n, path in names or ())
-            _collapse(param, name, in_brackets=True)
+            collapse(param, name, in_brackets=True)
         if assigns:
-            self._bind(node.children[-1], "; ".join(assigns), walrus)
+            self._bind(node.children[-1], "; ".join(assigns), walrus, flag)
 
     @staticmethod
     def _unwrap(param) -> None:
         """``(x)`` as a parameter is just ``x``: drop the parentheses."""
-        for leaf in _leaves(param):
+        for leaf in leaves(param):
             if leaf.type != token.NAME:
                 leaf.value = ""
 
-    def _bind(self, suite, assign: str, walrus: Optional[List[str]]) -> bool:
+    def _bind(self, suite, assign: str, walrus: Optional[List[str]], flag: str) -> bool:
         """Run ``assign`` first thing in ``suite`` without adding a line.
 
         A simple first statement gets ``assign; `` in front (after a docstring,
         so it stays the docstring).  A compound one cannot share its line, so
-        the names are bound with walrus expressions inside its header:
-        ``if ((a := t[0]), (cond))[-1]:``; a ``try`` binds in its own body.
-        Returns False (names left unbound) for a def or class first statement.
+        the names are bound with walrus expressions inside its header, which
+        runs first: ``if ((a := t[0]), (cond))[-1]:``.  A ``while`` header runs
+        again on every pass, so there the synthetic name ``flag`` is set to None
+        once the names are bound.  A ``try`` binds in its own body.  Returns
+        False (names left unbound) for a def or class first statement.
         """
         while True:
             if suite.type == syms.simple_stmt:        # body on the header's line
-                _prepend(suite, assign + "; ")
+                prepend(suite, assign + "; ")
                 return True
             stmt = suite.children[2]                  # NEWLINE INDENT stmt ...
             if stmt.type == syms.simple_stmt:
                 if _is_docstring(stmt):
                     last = stmt.children[-2]
-                    _append(last, (" " if last.type == token.SEMI else "; ") + assign)
+                    append(last, (" " if last.type == token.SEMI else "; ") + assign)
                 else:
-                    _prepend(stmt, assign + "; ")
+                    prepend(stmt, assign + "; ")
                 return True
             if stmt.type == syms.try_stmt:
                 suite = stmt.children[2]
@@ -372,8 +274,12 @@ class Fixer:
                     header = header.children[0]
             if header is None or not walrus:
                 return False
-            _prepend(header, "(" + ", ".join(walrus) + ", (")
-            _append(header, "))[-1]")
+            if stmt.type == syms.while_stmt:
+                prepend(header, f"({flag} is None or [{', '.join(walrus)}, ({flag} := None)]) and (")
+                append(header, ")")
+            else:
+                prepend(header, "(" + ", ".join(walrus) + ", (")
+                append(header, "))[-1]")
             return True
 
     # --- expressions --------------------------------------------------------
@@ -389,7 +295,7 @@ class Fixer:
         for param in (args.children if args.type == syms.varargslist else [args]):
             if param.type != syms.vfpdef:
                 continue
-            names = _pattern_names(param) or []
+            names = pattern_names(param) or []
             if len(names) == 1 and names[0][1] == "":
                 self._unwrap(param)
                 continue
@@ -399,10 +305,14 @@ class Fixer:
                 call.append("*" + name)
             else:
                 call.extend(name + path for _, path in names)
-            _collapse(param, name, in_brackets=False)
+            collapse(param, name, in_brackets=False)
         if inner:
-            _prepend(kids[-1], f"(lambda {', '.join(inner)}: ")
-            _append(kids[-1], f")({', '.join(call)})")
+            prepend(kids[-1], f"(lambda {', '.join(inner)}: ")
+            append(kids[-1], f")({', '.join(call)})")
+        if node.type == syms.old_lambdef:
+            # [x for x in y if lambda: z]: Python 3.9+ wants that lambda in parentheses.
+            prepend(node, "(")
+            append(node, ")")
 
     def fix_atom(self, node) -> None:
         kids = node.children
@@ -415,14 +325,18 @@ class Fixer:
             # and str literals.  Without the b both are str again.
             bytes_ = ["b" in _STRING_PREFIX.match(k.value).group().lower() for k in kids]
             if any(bytes_) and not all(bytes_):
-                for kid in kids:
-                    prefix = _STRING_PREFIX.match(kid.value).group()
-                    kid.value = prefix.replace("b", "").replace("B", "") + kid.value[len(prefix):]
+                for kid, was_bytes in zip(kids, bytes_):
+                    if was_bytes:
+                        prefix = _STRING_PREFIX.match(kid.value).group()
+                        body = kid.value[len(prefix):]
+                        if "r" not in prefix.lower():     # bytes escapes, now in a str
+                            body = _UNICODE_ESCAPE.sub(_double_backslash, body)
+                        kid.value = prefix.replace("b", "").replace("B", "") + body
 
     def fix_testlist_safe(self, node) -> None:
         """``[x for x in a, b]`` -> ``[x for x in (a, b)]``."""
-        _prepend(node, "(")
-        _append(node, ")")
+        prepend(node, "(")
+        append(node, ")")
 
     def fix_name(self, leaf) -> None:
         value = leaf.value
@@ -430,7 +344,7 @@ class Fixer:
             leaf.value += "_"
         elif value in _CONSTANTS and _names_something(leaf):
             leaf.value += "_"                         # xmlrpclib.False
-        elif leaf.value == "print" and self.print_statement \
+        elif value == "print" and self.print_statement \
                 and leaf.parent.type != syms.print_stmt:
             leaf.value = "print()"                    # a bare print statement
 
@@ -441,23 +355,29 @@ class Fixer:
         if value[-1] in "lL":
             value = value[:-1]
             after = leaf.next_sibling
-            if value.isdigit() and after is not None and _first_leaf(after).type == token.DOT:
+            if value.isdigit() and after is not None and first_leaf(after).type == token.DOT:
                 value += " "                          # 7L.real -> "7 .real", not the float 7.
         if len(value) > 1 and value[0] == "0" and value.isdigit():
             if "8" in value or "9" in value:
-                from .python2 import Python2SyntaxError
                 raise Python2SyntaxError(f"invalid octal literal {leaf.value!r}",
                                          leaf.lineno, leaf.column + 1)
             value = "0o" + value[1:]
         leaf.value = value
 
-    @staticmethod
-    def fix_string(leaf) -> None:
-        """``ur'x'`` -> ``r'x'``: Python 3 has no ur prefix, and its str is unicode."""
-        prefix = _STRING_PREFIX.match(leaf.value).group()
+    def fix_string(self, leaf) -> None:
+        """``ur'x'`` -> ``r'x'``: Python 3 has no ur prefix, and its str is unicode.
+
+        A plain ``'...'`` is bytes in Python 2, where ``\\u``, ``\\U`` and ``\\N``
+        are a backslash and a letter; in a Python 3 str they start escapes (and
+        ``'\\u'`` alone is a SyntaxError), so their backslash is doubled.
+        """
+        value = leaf.value
+        prefix = _STRING_PREFIX.match(value).group()
         lower = prefix.lower()
         if "u" in lower and "r" in lower:
-            leaf.value = prefix[lower.index("r")] + leaf.value[len(prefix):]
+            leaf.value = prefix[lower.index("r")] + value[len(prefix):]
+        elif not lower and not self.unicode_literals and "\\" in value:
+            leaf.value = _UNICODE_ESCAPE.sub(_double_backslash, value)
 
     @staticmethod
     def fix_notequal(leaf) -> None:

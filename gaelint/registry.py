@@ -121,10 +121,12 @@ class Rule:
         parts += ["### How to fix", "", cls.how_to_fix or cls.fix, ""]
         bad = [e for e in cls.INVALID if e.code.strip()]
         good = [e for e in cls.VALID if e.code.strip()]
+        def fence(e: Example) -> str:   # app.yaml examples (path="app.yaml") are YAML
+            return "```yaml" if e.path.endswith((".yaml", ".yml")) else "```python"
         if bad:
-            parts += ["### Example", "", "```python", bad[0].code.rstrip(), "```", ""]
+            parts += ["### Example", "", fence(bad[0]), bad[0].code.rstrip(), "```", ""]
         if good:
-            parts += ["Instead:", "", "```python", good[0].code.rstrip(), "```", ""]
+            parts += ["Instead:", "", fence(good[0]), good[0].code.rstrip(), "```", ""]
         if cls.sources:
             parts += ["### Sources", ""] + [f"- {s}" for s in cls.sources] + [""]
         return "\n".join(parts)

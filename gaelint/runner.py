@@ -15,7 +15,8 @@ from .app import AppContext
 from .config import Config
 from .engine import RuleSet, check_app, check_file, _gae001
 from .findings import Finding, Severity
-from .source import LoadProblem
+from .cache import app_fingerprint
+from .source import LoadProblem, read as read_source
 
 
 @dataclass
@@ -24,6 +25,9 @@ class RunResult:
     files: int = 0
     notices: List[str] = field(default_factory=list)
     unused_noqa: List[Tuple[Path, int, str]] = field(default_factory=list)
+    checked: List[Path] = field(default_factory=list)       # every file linted (JUnit testcases)
+    roots: List[Path] = field(default_factory=list)         # app roots (baseline paths)
+    baseline: Optional[object] = None                       # baseline.Outcome when one was applied
 
     @property
     def active(self) -> List[Finding]:
@@ -40,6 +44,9 @@ def select_rules(config: Config, select=None, extend_select=(), ignore=()) -> Ru
         code = rule.code
         picked = max((len(p) for p in prefixes if code.startswith(p)), default=-1)
         dropped = max((len(p) for p in ignored if code.startswith(p)), default=-1)
+        # opt-in rules (GAE003) need their full code, not a prefix
+        if getattr(rule, "opt_in", False):
+            picked = len(code) if code in prefixes else -1
         # the more specific of select/ignore wins, as in ruff
         if picked >= 0 and picked > dropped:
             rules.append(rule)
@@ -50,30 +57,61 @@ def select_rules(config: Config, select=None, extend_select=(), ignore=()) -> Ru
 _WORKER: Dict[str, object] = {}
 
 
-def _init_worker(ruleset, apps):
-    _WORKER["ruleset"] = ruleset
-    _WORKER["apps"] = apps
+def _init_worker(ruleset, apps, cache=None, app_keys=()):
+    _WORKER.update(ruleset=ruleset, apps=apps, cache=cache, app_keys=app_keys)
+
+
+def _cached(app_index: int, path: Path):
+    """(cache key, findings or None) for a file, or (None, None) without a cache."""
+    cache = _WORKER.get("cache")
+    if cache is None:
+        return None, None
+    data, problem = read_source(path)
+    if problem is not None:
+        return None, None
+    app = _WORKER["apps"][app_index]
+    key = cache.key(data, app.relpath(path), _WORKER["app_keys"][app_index])
+    return key, cache.get(key, app.root)
 
 
 def _check_one(task):
     app_index, path = task
     ruleset, apps = _WORKER["ruleset"], _WORKER["apps"]
-    return check_file(ruleset, apps[app_index], path)
+    key, found = _cached(app_index, path)
+    if found is not None:
+        return found
+    found = check_file(ruleset, apps[app_index], path)
+    if key is not None and not any(f.code == "GAE002" for f in found):
+        _WORKER["cache"].put(key, apps[app_index].root, found)
+    return found
 
 
-def _run_files(ruleset: RuleSet, apps: List[AppContext], tasks, jobs: int) -> List[List[Finding]]:
-    if jobs <= 1 or len(tasks) < 8:
-        _init_worker(ruleset, apps)
-        return [_check_one(t) for t in tasks]
-    try:
-        mp = multiprocessing.get_context("fork")
-    except ValueError:  # pragma: no cover - no fork on this platform
-        _init_worker(ruleset, apps)
-        return [_check_one(t) for t in tasks]
-    chunk = max(1, min(32, len(tasks) // (jobs * 8)))
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=mp, initializer=_init_worker,
-                             initargs=(ruleset, apps)) as pool:
-        return list(pool.map(_check_one, tasks, chunksize=chunk))
+def _run_files(ruleset: RuleSet, apps: List[AppContext], tasks, jobs: int, cache=None) -> List[List[Finding]]:
+    app_keys = [app_fingerprint(a) for a in apps] if cache is not None else ()
+    _init_worker(ruleset, apps, cache, app_keys)
+    results: List[Optional[List[Finding]]] = [None] * len(tasks)
+    if cache is not None:   # answer hits here: a warm run never starts workers
+        for i, (index, path) in enumerate(tasks):
+            results[i] = _cached(index, path)[1]
+    missing = [i for i, r in enumerate(results) if r is None]
+    todo = [tasks[i] for i in missing]
+    if jobs <= 1 or len(todo) < 8:
+        done = [_check_one(t) for t in todo]
+    else:
+        try:
+            mp = multiprocessing.get_context("fork")
+        except ValueError:  # pragma: no cover - no fork on this platform
+            mp = None
+        if mp is None:
+            done = [_check_one(t) for t in todo]
+        else:
+            chunk = max(1, min(32, len(todo) // (jobs * 8)))
+            with ProcessPoolExecutor(max_workers=jobs, mp_context=mp, initializer=_init_worker,
+                                     initargs=(ruleset, apps, cache, app_keys)) as pool:
+                done = list(pool.map(_check_one, todo, chunksize=chunk))
+    for i, found in zip(missing, done):
+        results[i] = found
+    return results
 
 
 def _excluded(relpath: str, patterns: Sequence[str]) -> bool:
@@ -81,25 +119,33 @@ def _excluded(relpath: str, patterns: Sequence[str]) -> bool:
                or relpath.startswith(p.rstrip("/") + "/") for p in patterns)
 
 
-def _display(path: Path) -> str:
-    try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return str(path)
+from .reporters import display_path as _display
 
 
 def run(paths: Sequence[Path], ruleset: RuleSet, config: Config, *, all_files: bool = False,
-        jobs: int = 0) -> RunResult:
+        jobs: int = 0, stdin: Optional[Tuple[Path, bytes]] = None, cache=None) -> RunResult:
+    if stdin is not None:  # `gaelint check - --stdin-filename F`: one text, in F's app
+        from .stdin import run_stdin
+        return run_stdin(stdin[0], stdin[1], ruleset, config, all_files=all_files)
     result = RunResult()
     targets, problems = discovery.find_apps([Path(p) for p in paths], all_files=all_files)
     apps: List[AppContext] = []
     tasks: List[Tuple[int, Path]] = []
     explicit_files: Dict[int, Set[Path]] = {}
-    for problem in problems:
+    seen_problems = set()
+
+    def add_problem(problem):
+        key = (str(problem.path), problem.message)
+        if key in seen_problems:
+            return
+        seen_problems.add(key)
         if str(problem.path).endswith(".py"):
             result.findings.append(_gae001(problem.path, LoadProblem(problem.message)))
         else:
             result.notices.append(f"{_display(problem.path)}: {problem.message}")
+
+    for problem in problems:
+        add_problem(problem)
     for target in targets:
         app = target.app
         deploy = discovery.deploy_set(app, all_files=all_files)
@@ -109,11 +155,10 @@ def run(paths: Sequence[Path], ruleset: RuleSet, config: Config, *, all_files: b
         if app.implicit:
             result.notices.append(f"no app.yaml at or above {_display(app.root)}: checked as a python27 app with default settings")
         for problem in deploy.problems:
-            if str(problem.path).endswith(".py"):
-                result.findings.append(_gae001(problem.path, LoadProblem(problem.message)))
-            else:
-                result.notices.append(f"{_display(problem.path)}: {problem.message}")
-        files = [f for f in target.files if not _excluded(ctx.relpath(f), config.exclude)]
+            add_problem(problem)
+        files = [f for f in target.files if not config.excludes(f, [ctx.root])]
+        result.checked.extend(files)
+        result.roots.append(app.root)
         if target.explicit:
             explicit_files[index] = set(files)
         for f in files:
@@ -121,7 +166,7 @@ def run(paths: Sequence[Path], ruleset: RuleSet, config: Config, *, all_files: b
                 tasks.append((index, f))
         result.files += len(files)
     workers = jobs if jobs > 0 else (os.cpu_count() or 1)
-    file_findings = _run_files(ruleset, apps, tasks, workers)
+    file_findings = _run_files(ruleset, apps, tasks, workers, cache)
     by_path: Dict[Path, List[Finding]] = {}
     for (index, path), found in zip(tasks, file_findings):
         by_path.setdefault(path, []).extend(found)
@@ -130,29 +175,30 @@ def run(paths: Sequence[Path], ruleset: RuleSet, config: Config, *, all_files: b
             if index in explicit_files and f.path not in explicit_files[index] and f.path != ctx.app.config_path:
                 continue
             by_path.setdefault(f.path, []).append(f)
+    if suppress.UNUSED_CODE in ruleset.codes:  # files without findings may hold stale noqa
+        for path in result.checked + [c.app.config_path for c in apps if c.app.config_path]:
+            if path.suffix in (".py", ".yaml", ".yml"):
+                by_path.setdefault(path, [])
     for path, found in sorted(by_path.items(), key=lambda kv: str(kv[0])):
         result.findings.extend(_postprocess(path, found, ruleset, config, apps, result))
     result.findings.sort(key=Finding.sort_key)
     return result
 
 
-def _postprocess(path: Path, found: List[Finding], ruleset: RuleSet, config: Config, apps, result) -> List[Finding]:
+def _postprocess(path: Path, found: List[Finding], ruleset: RuleSet, config: Config, apps, result,
+                 text: Optional[str] = None) -> List[Finding]:
     found = [f for f in found if f.code in ruleset.codes or f.code in ("GAE001", "GAE002")]
-    if config.per_file_ignores:
-        rel = _display(path)
-        ignored = [codes for glob, codes in config.per_file_ignores.items()
-                   if fnmatch.fnmatch(rel, glob) or fnmatch.fnmatch(path.name, glob)]
-        found = [f for f in found if not any(f.code.startswith(c) for codes in ignored for c in codes)]
-    if config.severity:
-        found = [f.with_(severity=config.severity[f.code]) if f.code in config.severity else f for f in found]
-    text = None
-    if path.is_file() and path.suffix in (".py", ".yaml", ".yml"):
+    ignored = config.ignored_codes(path, [c.root for c in apps]) if config.per_file_ignores else []
+    if ignored:
+        found = [f for f in found if not any(f.code.startswith(c) for c in ignored)]
+    if text is None and path.is_file() and path.suffix in (".py", ".yaml", ".yml"):
         try:
             text = path.read_text("utf-8", "replace").replace("\r\n", "\n").replace("\r", "\n")
         except OSError:
             text = None
     found, directives = suppress.apply(found, text)
-    for line, codes, missing in directives.unused():
-        label = "noqa" if codes is None else ", ".join(sorted(missing))
-        result.unused_noqa.append((path, line, label))
+    if suppress.UNUSED_CODE in ruleset.codes and text and not any(suppress.UNUSED_CODE.startswith(c) for c in ignored):
+        found += suppress.unused_findings(path, directives, text, ruleset.codes)
+    if config.severity:
+        found = [f.with_(severity=config.severity[f.code]) if f.code in config.severity else f for f in found]
     return found

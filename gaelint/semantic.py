@@ -57,6 +57,9 @@ class Binding:
     kind: str
     value: object = None
     index: Optional[int] = None
+    # for ``assign``: the scope the value is evaluated in (a ``self.x = sock``
+    # read from another method must resolve ``sock`` where it was assigned)
+    scope: Optional["Scope"] = dataclasses.field(default=None, repr=False, compare=False)
 
 
 class Scope:
@@ -82,7 +85,8 @@ class Site:
 
     scope: Scope
     statement: cst.CSTNode
-    guard: Optional[Tuple[str, cst.If]] = None   # (MAIN_GUARD | ENV_GUARD, the `if`)
+    top: Optional[cst.CSTNode] = None    # the module-level statement holding the node
+    guard: Optional[Tuple[str, cst.If, cst.CSTNode]] = None   # (MAIN_GUARD | ENV_GUARD, the `if`, its top)
     import_fallback: bool = False        # inside try: with an except ImportError fallback
 
 
@@ -140,13 +144,13 @@ class _Walker:
     def _bind_target(self, target, value, scope: Scope, stmt) -> None:
         for node, index in _target_names(target):
             if isinstance(node, cst.Name):
-                scope.bind(node.value, Binding("assign", value, index))
+                scope.bind(node.value, Binding("assign", value, index, scope))
             elif (isinstance(node.value, cst.Name) and scope.self_name
                   and node.value.value == scope.self_name and scope.class_scope is not None):
                 scope.class_scope.self_attrs.setdefault(node.attr.value, []).append(
-                    Binding("assign", value, index))
+                    Binding("assign", value, index, scope))
             elif isinstance(node.value, cst.Name) and scope.kind == "class" and node.value.value == "cls":
-                scope.self_attrs.setdefault(node.attr.value, []).append(Binding("assign", value, index))
+                scope.self_attrs.setdefault(node.attr.value, []).append(Binding("assign", value, index, scope))
 
     def _import(self, node, scope: Scope) -> None:
         from .names import canonical
@@ -176,8 +180,10 @@ class _Walker:
         wanted = self.wanted
         nodes = model.nodes
         root = model.module_scope.node
-        site = Site(model.module_scope, root)
-        stack: List[Tuple[cst.CSTNode, Site]] = [(root, site)]
+        # Module-level statements are pushed with themselves as `top`: a
+        # finding's position is later computed from its top statement only.
+        stack: List[Tuple[cst.CSTNode, Site]] = [
+            (stmt, Site(model.module_scope, stmt, stmt)) for stmt in reversed(root.body)]
         pop, push = stack.pop, stack.append
         while stack:
             node, site = pop()
@@ -253,13 +259,13 @@ class _Walker:
         body_site, else_site = site, site
         if not site.guard:
             if scope.kind == "module" and guards.is_main_check(node.test) and not self.main_is_script:
-                body_site = dataclasses.replace(site, guard=(MAIN_GUARD, node))
+                body_site = dataclasses.replace(site, guard=(MAIN_GUARD, node, site.top))
             else:
                 p = guards.polarity(node.test, lambda e: self.resolver(e, scope), self.model.flags)
                 if p == guards.DEV:
-                    body_site = dataclasses.replace(site, guard=(ENV_GUARD, node))
+                    body_site = dataclasses.replace(site, guard=(ENV_GUARD, node, site.top))
                 elif p == guards.PROD:
-                    else_site = dataclasses.replace(site, guard=(ENV_GUARD, node))
+                    else_site = dataclasses.replace(site, guard=(ENV_GUARD, node, site.top))
         out = [(node.test, site), (node.body, body_site)]
         if node.orelse is not None:
             out.append((node.orelse, else_site))

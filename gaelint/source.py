@@ -48,6 +48,7 @@ class SourceFile:
     module: Optional[cst.Module] = None
     python2: bool = False
     problems: Tuple[LoadProblem, ...] = ()
+    parsed_text: str = ""      # what libcst parsed (the Python 3 rewrite of a Python 2 file)
 
     _lines: Optional[List[str]] = None
 
@@ -159,17 +160,29 @@ def _python3_error(text: str) -> Optional[LoadProblem]:
         return LoadProblem(str(exc), None)
 
 
-def parse_text(text: str) -> Tuple[cst.Module, bool]:
-    """(module, python2) or raise _Fail with the reason and line."""
-    py3_error = _python3_error(text)
+_NESTING_ERRORS = ("too many nested parentheses", "too many levels of indentation",
+                   "too many statically nested blocks", "too complex", "too deeply nested")
+
+
+def parse_text(text: str, python3_error: Optional[LoadProblem] = None,
+               build: bool = True) -> Tuple[cst.Module, bool, str]:
+    """(module, python2, parsed text) or raise _Fail with the reason and line.
+    ``build=False`` stops after the syntax decision (module is None)."""
+    py3_error = python3_error or _python3_error(text)
     if py3_error is None:
         try:
-            return cst.parse_module(text), False
+            return cst.parse_module(text), False, text
         except cst.ParserSyntaxError as exc:
             raise _Fail(LoadProblem(f"libcst cannot parse this Python 3 syntax: {exc.message}",
                                     exc.raw_line, exc.raw_column + 1)) from None
         except RecursionError:
             raise _Fail(LoadProblem("too deeply nested to analyse")) from None
+    if py3_error.reason.startswith(_NESTING_ERRORS):
+        # CPython 3 allows 200 nested brackets; CPython 2.7's parser stack
+        # overflows near 93 ("s_push: parser stack overflow"), so what is too
+        # deep for Python 3 is too deep for Python 2.7 as well.
+        raise _Fail(LoadProblem(f"too deeply nested for Python 2.7 and 3: {py3_error.reason}",
+                                py3_error.line, py3_error.column))
     from . import python2
     try:
         rewritten = python2.to_python3(text)
@@ -182,8 +195,10 @@ def parse_text(text: str) -> Tuple[cst.Module, bool]:
         raise _Fail(LoadProblem(f"invalid Python 2.7 syntax: {exc.message}", exc.line, exc.column)) from None
     except RecursionError:
         raise _Fail(LoadProblem("too deeply nested to analyse", py3_error.line)) from None
+    if not build:
+        return None, True, rewritten
     try:
-        return cst.parse_module(rewritten), True
+        return cst.parse_module(rewritten), True, rewritten
     except cst.ParserSyntaxError as exc:
         raise _Fail(LoadProblem(
             f"gaelint could not translate this Python 2 file for analysis ({exc.message}); "
@@ -192,14 +207,29 @@ def parse_text(text: str) -> Tuple[cst.Module, bool]:
         raise _Fail(LoadProblem("too deeply nested to analyse")) from None
 
 
-def load_bytes(path: Path, data: bytes) -> SourceFile:
+def validate_text(text: str) -> bool:
+    """What :func:`parse_text` would decide, without building a libcst tree
+    (for files no selected rule can fire on): True for Python 2, False for
+    Python 3; raise _Fail when neither accepts the text."""
+    py3_error = _python3_error(text)
+    if py3_error is None:
+        return False
+    parse_text(text, python3_error=py3_error, build=False)
+    return True
+
+
+def load_bytes(path: Path, data: bytes, validate_only: bool = False) -> SourceFile:
+    """Decode and parse ``data``; with ``validate_only``, only decide whether
+    Python 2.7 or 3 accepts it (module stays None)."""
     try:
         text, problems = decode(data)
         text = normalise_newlines(text)
-        module, py2 = parse_text(text)
+        if validate_only:
+            return SourceFile(path, text, None, validate_text(text), tuple(problems))
+        module, py2, parsed = parse_text(text)
     except _Fail as fail:
         return SourceFile(path, problems=(fail.problem,))
-    return SourceFile(path, text, module, py2, tuple(problems))
+    return SourceFile(path, text, module, py2, tuple(problems), parsed)
 
 
 def read(path: Path) -> Tuple[Optional[bytes], Optional[LoadProblem]]:

@@ -36,3 +36,46 @@ class InternalError(Rule):
     what = "gaelint itself failed: a rule raised an exception on a file. Other rules and files still run."
     why = "Not an App Engine problem: a gaelint bug. The run exits 2 so CI does not pass silently."
     how_to_fix = "Report it with the file that triggers it; `--ignore` the rule meanwhile."
+
+
+class UnusedNoqa(Rule):
+    """Reported by the runner (gaelint/suppress.py), not by a visitor."""
+
+    code = "GAE003"
+    name = "unused-noqa"
+    severity = Severity.WARNING
+    # Off unless asked for: `--report-unused-noqa`, or selecting GAE003 by
+    # its full code (`extend-select = ["GAE003"]`); a prefix such as GAE0 or
+    # the default selection does not turn it on.
+    opt_in = True
+    summary = "A gaelint suppression comment that suppresses nothing (off by default: --report-unused-noqa)."
+    message = "unused suppression {directive}: {why}"
+    fix = "Remove the comment, or the codes in it that no longer match a finding"
+    what = """
+        A `# noqa: GAE...` comment naming a gaelint code that matches no finding on its
+        statement, a `# gaelint: noqa-file` that suppresses nothing in its file, and
+        `GAE` codes that do not exist. Only reported with `--report-unused-noqa` (or
+        with GAE003 selected by its full code), the way ruff's RUF100 works. Codes of
+        other tools (`# noqa: E501`) and bare `# noqa` comments are left alone: they
+        may be there for flake8 or ruff. Codes of rules that did not run (not
+        selected, ignored) are not reported either.
+    """
+    why = """
+        Not an App Engine problem: a stale suppression hides the next real finding on
+        that line. Once the code that needed it is fixed, the comment should go.
+    """
+    how_to_fix = "Delete the comment or the unused codes. `# noqa: GAE003` on the same line keeps a deliberate one."
+    INVALID = (
+        Invalid("""
+            # gaelint: noqa-file
+            import webapp2
+            app = webapp2.WSGIApplication([])
+            """, lines=(1,)),
+    )
+    VALID = (
+        Valid("""
+            import webapp2
+            import json  # noqa: F401
+            app = webapp2.WSGIApplication([])  # noqa
+            """),
+    )

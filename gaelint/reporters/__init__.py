@@ -1,6 +1,7 @@
 """Output formats. Each reporter turns a RunResult into text."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Callable, Dict
 
@@ -9,10 +10,12 @@ from ..findings import Finding
 
 def display_path(path: Path) -> str:
     """Relative to the current directory when under it, else absolute."""
+    # abspath, not resolve(): a symlinked file keeps the name the user knows
+    absolute = Path(os.path.abspath(path))
     try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except (ValueError, OSError):
-        return str(path)
+        return absolute.relative_to(Path(os.path.abspath(os.getcwd()))).as_posix()
+    except ValueError:
+        return str(absolute)
 
 
 def finding_dict(f: Finding) -> Dict[str, object]:

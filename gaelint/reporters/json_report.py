@@ -10,9 +10,15 @@ from . import display_path, finding_dict
 
 def summary(result) -> dict:
     active = result.active
-    return {"files": result.files, "findings": len(active),
-            "suppressed": len(result.findings) - len(active),
-            "by_code": dict(sorted(Counter(f.code for f in active).items()))}
+    out = {"files": result.files, "findings": len(active),
+           "suppressed": sum(1 for f in result.findings if f.suppressed and f.suppressed != "baseline"),
+           "by_code": dict(sorted(Counter(f.code for f in active).items()))}
+    outcome = getattr(result, "baseline", None)
+    if outcome is not None:
+        # hidden: known findings the baseline hid; new: findings it does not
+        # know (the ones reported); fixed: entries that matched nothing.
+        out["baseline"] = outcome.as_dict()
+    return out
 
 
 def render(result, options) -> str:

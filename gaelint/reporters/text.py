@@ -54,11 +54,26 @@ def render(result, options) -> str:
             table.add_row(code, rule.name if rule else "?", ", ".join(sorted(sev)), str(n))
         console.print()
         console.print(table)
-    suppressed = len(result.findings) - len(active)
-    tail = f", {suppressed} suppressed" if suppressed else ""
-    extra = getattr(options, "summary_extra", "")
-    if counts:
-        console.print(f"\nFound {len(active)} finding{'s' if len(active) != 1 else ''} in {result.files} files{tail}{extra}.")
-    else:
-        console.print(f"All clear: no findings in {result.files} files{tail}{extra}.")
+    console.print(("\n" if counts else "") + escape(summary_line(result)))
     return buffer.getvalue()
+
+
+def summary_line(result) -> str:
+    """'Found 3 findings in 12 files (1 suppressed by noqa; baseline: ...).'"""
+    active = len(result.active)
+    outcome = getattr(result, "baseline", None)
+    noqa = sum(1 for f in result.findings if f.suppressed and f.suppressed != "baseline")
+    notes = [f"{noqa} suppressed by noqa"] if noqa else []
+    if outcome is not None:
+        known = f"{outcome.hidden} known finding{'s' if outcome.hidden != 1 else ''}"
+        note = f"baseline: {known} hidden, {outcome.new} new"
+        if outcome.fixed:
+            note += (f", {outcome.fixed} fixed since (rewrite it with --write-baseline "
+                     f"to drop {'them' if outcome.fixed != 1 else 'it'})")
+        notes.append(note)
+    tail = f" ({'; '.join(notes)})" if notes else ""
+    files = f"{result.files} file{'s' if result.files != 1 else ''}"
+    new = "new " if outcome is not None else ""
+    if active:
+        return f"Found {active} {new}finding{'s' if active != 1 else ''} in {files}{tail}."
+    return f"All clear: no {new}findings in {files}{tail}."
