@@ -6,14 +6,12 @@ configuration error, or gaelint itself failed (GAE002).
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 from typing import List, Optional, Sequence
 
 from . import __version__, registry
-from .config import ConfigError, check_codes
-from .findings import Severity
+from .config import ConfigError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -35,20 +33,20 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--extend-select", type=_codes_arg, default=[], help="add codes to the selection")
     check.add_argument("--ignore", type=_codes_arg, default=[], help="skip these codes or prefixes")
     check.add_argument("--format", default="text", choices=["text", "json", "sarif", "github", "junit"])
-    check.add_argument("--output", "-o", type=Path, help="write the report to FILE instead of stdout")
+    check.add_argument("--output", "-o", type=Path, metavar="FILE", help="write the report to FILE instead of stdout")
     check.add_argument("--fail-on", choices=["error", "warning", "info"], help="lowest severity that fails (default: warning)")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings")
-    check.add_argument("--baseline", type=Path, help="hide findings recorded in this baseline file")
-    check.add_argument("--write-baseline", type=Path, help="record the current findings as a baseline")
-    check.add_argument("--jobs", "-j", type=int, default=0, help="worker processes (default: all cores)")
+    check.add_argument("--baseline", type=Path, metavar="FILE", help="report only findings this baseline file does not record")
+    check.add_argument("--write-baseline", type=Path, metavar="FILE", help="record the current findings in FILE (they are then hidden: exit 0)")
+    check.add_argument("--jobs", "-j", type=int, metavar="N", default=0, help="worker processes (default: all cores)")
     check.add_argument("--no-cache", action="store_true", help="do not read or write the result cache")
-    check.add_argument("--config", type=Path, help="config file (default: nearest pyproject.toml/gaelint.toml)")
-    check.add_argument("--statistics", action="store_true", help="print counts per rule")
+    check.add_argument("--config", type=Path, metavar="FILE", help="config file (default: nearest pyproject.toml/gaelint.toml)")
+    check.add_argument("--statistics", action="store_true", help="counts per rule instead of the findings (text or json)")
     check.add_argument("--quiet", "-q", action="store_true", help="findings only, no source lines or summary")
     check.add_argument("--color", choices=["auto", "always", "never"], default="auto")
     check.add_argument("--all-files", action="store_true", help="lint everything, not only the deploy set")
-    check.add_argument("--report-unused-noqa", action="store_true", help="report noqa comments that suppress nothing")
-    check.add_argument("--stdin-filename", type=Path, help="with PATH '-': where the text read from stdin lives")
+    check.add_argument("--report-unused-noqa", action="store_true", help="report gaelint noqa comments that suppress nothing (GAE003)")
+    check.add_argument("--stdin-filename", type=Path, metavar="FILE", help="with PATH '-': where the text read from stdin lives (its app and config)")
 
     sub.add_parser("rules", help="list every rule")
     explain = sub.add_parser("explain", help="show a rule's documentation (the page docs/rules.md holds)")

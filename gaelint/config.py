@@ -67,7 +67,7 @@ def check_codes(codes: Sequence[str], where: str) -> List[str]:
     for code in codes:
         c = str(code).strip().upper()
         if c == "ALL":
-            out.append("GAE")
+            out.append("")   # every rule, plugins included
             continue
         if not registry.codes_matching(c):
             close = difflib.get_close_matches(c, [r.code for r in registry.all_rules()], n=1)

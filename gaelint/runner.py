@@ -2,7 +2,6 @@
 then suppressions, per-file config and severity overrides."""
 from __future__ import annotations
 
-import fnmatch
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
@@ -36,7 +35,7 @@ class RunResult:
 
 def select_rules(config: Config, select=None, extend_select=(), ignore=()) -> RuleSet:
     chosen = select if select is not None else config.select
-    prefixes = list(chosen) if chosen is not None else ["GAE"]
+    prefixes = list(chosen) if chosen is not None else [""]   # every rule, plugins included
     prefixes += list(config.extend_select) + list(extend_select)
     ignored = list(config.ignore) + list(ignore)
     rules = []
@@ -112,11 +111,6 @@ def _run_files(ruleset: RuleSet, apps: List[AppContext], tasks, jobs: int, cache
     for i, found in zip(missing, done):
         results[i] = found
     return results
-
-
-def _excluded(relpath: str, patterns: Sequence[str]) -> bool:
-    return any(fnmatch.fnmatch(relpath, p) or fnmatch.fnmatch(relpath.split("/")[-1], p)
-               or relpath.startswith(p.rstrip("/") + "/") for p in patterns)
 
 
 from .reporters import display_path as _display

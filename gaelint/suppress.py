@@ -46,7 +46,8 @@ class Directive:
     text: str                 # the comment as written, for messages
 
     def covers(self, code: str) -> bool:
-        return self.codes is ALL or code in self.codes
+        # Prefixes work as in flake8: `# noqa: GAE1` covers GAE101, GAE103 ...
+        return self.codes is ALL or any(code.startswith(c) for c in self.codes)
 
 
 @dataclass
@@ -106,10 +107,17 @@ class Directives:
                 if directive.file_level and not used:
                     out.append((directive, "nothing in this file is suppressed by it"))
                 continue
-            if UNUSED_CODE in directive.codes:
+            if directive.covers(UNUSED_CODE):
                 continue  # `# noqa: GAE003` keeps a deliberate one
-            unknown = sorted(c for c in directive.codes if c.startswith(OWN_PREFIX) and c not in known)
-            idle = sorted(c for c in directive.codes if c in ran and c not in used)
+            unknown, idle = [], []
+            for c in sorted(directive.codes):
+                if not c.startswith(OWN_PREFIX):
+                    continue  # another tool's code
+                matching = [k for k in known if k.startswith(c)]
+                if not matching:
+                    unknown.append(c)
+                elif all(k in ran for k in matching) and not any(u.startswith(c) for u in used):
+                    idle.append(c)  # every rule it names ran, and none fired here
             reasons = []
             if idle:
                 where = "in this file" if directive.file_level else "on this statement"

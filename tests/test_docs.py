@@ -39,3 +39,39 @@ def test_check_mode_of_the_generator(tmp_path):
     assert docs.main([str(target), "--check"]) == 1
     assert docs.main([str(target)]) == 0
     assert docs.main([str(target), "--check"]) == 0
+
+
+INTEGRATIONS = Path(__file__).parent.parent / "docs" / "integrations.md"
+
+
+def _blocks(lang):
+    import re
+    return re.findall(rf"```{lang}\n(.*?)```", INTEGRATIONS.read_text(encoding="utf-8"), re.S)
+
+
+def test_integration_snippets_are_valid():
+    """The README snippets users copy: YAML parses, the pre-commit config
+    names hooks that exist, the config example passes gaelint's validation."""
+    import sys
+
+    import yaml
+
+    from gaelint.config import from_mapping
+    hooks = yaml.safe_load((Path(__file__).parent.parent / ".pre-commit-hooks.yaml").read_text())
+    ids = {h["id"] for h in hooks}
+    assert ids == {"gaelint", "gaelint-app"}
+    documents = [yaml.safe_load(block) for block in _blocks("yaml")]
+    pre_commit = [d for d in documents if "repos" in d]
+    assert pre_commit and {h["id"] for d in pre_commit for r in d["repos"] if r["repo"] != "local"
+                           for h in r["hooks"]} <= ids
+    workflow = next(d for d in documents if "jobs" in d)
+    steps = workflow["jobs"]["gaelint"]["steps"]
+    assert any(s.get("uses", "").startswith("github/codeql-action/upload-sarif") for s in steps)
+    assert any("--format sarif" in s.get("run", "") for s in steps)
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:
+        import tomli as tomllib
+    for block in _blocks("toml"):
+        data = tomllib.loads(block)["tool"]["gaelint"]
+        from_mapping(data, "docs/integrations.md", Path("."))

@@ -62,9 +62,10 @@ def env(tmp_path):
     gitconfig = tmp_path / "gitconfig"
     gitconfig.write_text("[user]\n\tname = gaelint tests\n\temail = tests@example.com\n"
                          "[commit]\n\tgpgsign = false\n[init]\n\tdefaultBranch = main\n")
-    keep = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "PRE_COMMIT"))}
+    keep = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "PRE_COMMIT", "GAELINT"))}
     return {**keep, "GIT_CONFIG_GLOBAL": str(gitconfig), "GIT_CONFIG_NOSYSTEM": "1",
-            "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"), "PRE_COMMIT_COLOR": "never"}
+            "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"), "PRE_COMMIT_COLOR": "never",
+            "GAELINT_CACHE_DIR": str(tmp_path / "gaelint-cache")}
 
 
 def _run(args, cwd, env, check=True):

@@ -8,6 +8,11 @@ import sys
 
 from integration_util import APP, cli, copy_app
 
+from gaelint.config import Config
+from gaelint.engine import RuleSet
+from gaelint.registry import AppRule
+from gaelint.runner import run
+
 
 def _stdin(text, *args, cwd):
     """In-process, with stdin replaced (one test below runs the real CLI)."""
@@ -61,9 +66,38 @@ def test_stdin_python2_and_unparsable(tmp_path):
     assert code == 1 and [(f["code"], f["line"]) for f in json.loads(out)["findings"]] == [("GAE001", 1)]
 
 
+class _ThreadsafeRule(AppRule):
+    """Stand-in app rule (independent of the real GAE4xx rules): flags the
+    line of app.yaml's `threadsafe` key, read from the app model."""
+    code = "GAE498"
+    name = "test-threadsafe"
+    message = "threadsafe is set"
+    fix = "none"
+
+    def check_app(self, app):
+        line = app.config.line_of("threadsafe")
+        if line is not None:
+            app.report(self, app.config.path, line)
+
+
+def test_stdin_app_yaml_is_the_piped_text(tmp_path):
+    """Piping app.yaml runs the app rules on the piped text (not the file
+    on disk): findings are on the buffer's lines, and its noqa applies."""
+    app = copy_app(tmp_path)
+    ruleset = RuleSet((_ThreadsafeRule,))
+    buffer = "# edited\n\n" + (app / "app.yaml").read_text()
+    result = run([], ruleset, Config(), stdin=(app / "app.yaml", buffer.encode()))
+    assert [(f.line, f.source_line, f.suppressed) for f in result.findings] == [(5, "threadsafe: true", None)]
+    buffer = buffer.replace("threadsafe: true", "threadsafe: true  # noqa: GAE498")
+    result = run([], ruleset, Config(), stdin=(app / "app.yaml", buffer.encode()))
+    assert [(f.line, f.suppressed) for f in result.findings] == [(5, "noqa")]
+    assert "# edited" not in (app / "app.yaml").read_text()
+
+
 def test_stdin_through_a_real_pipe(tmp_path):
     app = copy_app(tmp_path)
     proc = subprocess.run([sys.executable, "-m", "gaelint", "check", "--format", "json", "--select", "GAE201",
+                           "--no-cache",
                            "-", "--stdin-filename", "handlers/export.py"],
                           input=b"import os\nos.remove('x')  # noqa\nos.rename('a', 'b')\n",
                           capture_output=True, cwd=app)

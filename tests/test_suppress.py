@@ -89,6 +89,12 @@ def test_noqa_only_applies_inside_the_statement_span():
     assert [f.suppressed for f in out] == ["noqa", None]
 
 
+def test_codes_may_be_prefixes_as_in_flake8():
+    text = "import smtplib  # gaelint: noqa-file: GAE2\nx = smtplib.SMTP('h')  # noqa: GAE1\n"
+    out, _ = suppress.apply([_finding("GAE103", 2), _finding("GAE201", 1), _finding("GAE301", 1)], text)
+    assert [f.suppressed for f in out] == ["noqa", "noqa-file", None]
+
+
 def test_internal_errors_cannot_be_suppressed():
     out, _ = suppress.apply([_finding("GAE002", None)], "# gaelint: noqa-file\n")
     assert out[0].suppressed is None

@@ -5,7 +5,7 @@ import json
 from collections import Counter
 
 from .. import __version__
-from . import display_path, finding_dict
+from . import finding_dict
 
 
 def summary(result) -> dict:

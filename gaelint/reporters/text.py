@@ -54,7 +54,8 @@ def render(result, options) -> str:
             table.add_row(code, rule.name if rule else "?", ", ".join(sorted(sev)), str(n))
         console.print()
         console.print(table)
-    console.print(("\n" if counts else "") + escape(summary_line(result)))
+    if not quiet:
+        console.print(("\n" if counts else "") + escape(summary_line(result)))
     return buffer.getvalue()
 
 

@@ -1,0 +1,100 @@
+"""What the speed features must never change: results with the textual
+prefilter equal a full run; parallel equals serial, in a stable order; the
+cache returns what a fresh check would, follows app.yaml, and never trusts a
+corrupt entry."""
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, run_cli
+from gaelint.cache import ResultCache, engine_fingerprint
+from gaelint.config import Config
+from gaelint.engine import RuleSet
+from gaelint.runner import run, select_rules
+
+APPS = sorted(p for p in FIXTURES.iterdir() if p.is_dir())
+
+
+def _key(f):
+    return (str(f.path), f.line, f.column, f.code, f.message, int(f.severity))
+
+
+def _findings(paths, ruleset, **kw):
+    return [_key(f) for f in run(paths, ruleset, Config(), **kw).findings]
+
+
+def test_prefilter_gives_exactly_the_full_results():
+    ruleset = select_rules(Config())
+    full = RuleSet(ruleset.rules, prefilter=False)
+    assert _findings(APPS, ruleset, jobs=1) == _findings(APPS, full, jobs=1)
+
+
+def test_parallel_equals_serial_in_the_same_order():
+    ruleset = select_rules(Config())
+    serial = _findings(APPS, ruleset, jobs=1)
+    assert serial, "the fixtures must produce findings"
+    assert _findings(APPS, ruleset, jobs=2) == serial
+
+
+def _app(tmp_path, libraries=""):
+    root = tmp_path / "app"
+    root.mkdir(exist_ok=True)
+    (root / "app.yaml").write_text(
+        "runtime: python27\napi_version: 1\nthreadsafe: true\nhandlers:\n- url: /.*\n  script: main.app\n" + libraries)
+    (root / "main.py").write_text(
+        "import webapp2\nfrom lxml import etree\nfh = open('x.log', 'a')\napp = webapp2.WSGIApplication([])\n")
+    return root
+
+
+def _cli(root, cache_dir, *extra):
+    env_before = os.environ.get("GAELINT_CACHE_DIR")
+    os.environ["GAELINT_CACHE_DIR"] = str(cache_dir)
+    try:
+        code, out, err = run_cli("check", root, "--format", "json", *extra)
+    finally:
+        if env_before is None:
+            del os.environ["GAELINT_CACHE_DIR"]
+        else:
+            os.environ["GAELINT_CACHE_DIR"] = env_before
+    assert code in (0, 1), err
+    return sorted((f["code"], f["line"]) for f in json.loads(out)["findings"])
+
+
+def test_cache_is_warm_and_identical(tmp_path):
+    root, cache = _app(tmp_path), tmp_path / "cache"
+    cold = _cli(root, cache)
+    entries = list(cache.rglob("*.json"))
+    assert entries, "the first run fills the cache"
+    assert _cli(root, cache) == cold == _cli(root, cache, "--no-cache")
+    assert ("GAE302", 2) in cold and ("GAE201", 3) in cold
+    assert not any(p.name.startswith(".gaelint") for p in root.rglob("*")), "nothing written into the app"
+
+
+def test_changing_app_yaml_changes_findings_of_untouched_files(tmp_path):
+    root, cache = _app(tmp_path), tmp_path / "cache"
+    assert ("GAE302", 2) in _cli(root, cache)
+    _app(tmp_path, libraries='libraries:\n- name: lxml\n  version: "3.7.3"\n')
+    assert ("GAE302", 2) not in _cli(root, cache)
+
+
+def test_corrupt_or_foreign_entries_are_ignored(tmp_path):
+    root, cache = _app(tmp_path), tmp_path / "cache"
+    cold = _cli(root, cache)
+    for entry in cache.rglob("*.json"):
+        entry.write_text('{"format": 1, "key": "someone-else", "findings": [{"code": "GAE999"}]}')
+    assert _cli(root, cache) == cold
+    for entry in cache.rglob("*.json"):
+        entry.write_bytes(b"\x00garbage")
+    assert _cli(root, cache) == cold
+
+
+def test_cache_key_covers_content_rules_and_app(tmp_path):
+    cache = ResultCache(tmp_path, engine_fingerprint({"GAE201"}))
+    base = cache.key(b"x = 1\n", "main.py", "app-a")
+    assert base != cache.key(b"x = 2\n", "main.py", "app-a")
+    assert base != cache.key(b"x = 1\n", "other.py", "app-a")
+    assert base != cache.key(b"x = 1\n", "main.py", "app-b")
+    assert base != ResultCache(tmp_path, engine_fingerprint({"GAE201", "GAE103"})).key(b"x = 1\n", "main.py", "app-a")
