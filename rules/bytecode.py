@@ -35,7 +35,7 @@ MAX_BYTES = 32_000_000  # appcfg's max_file_size: nothing bigger is deployed
 @dataclass(frozen=True)
 class PycInfo:
     magic: Optional[int]          # None when the file has no magic number at all
-    version: Optional[str]        # '2.7', '3.11', 'a 3.8 pre-release', None
+    version: Optional[str]        # '2.7', '3.11', 'a Python 3.8 pre-release', None
     problem: Optional[str] = None  # why no Python could load it (truncated, garbage)
 
     @property
@@ -55,7 +55,7 @@ def version_of(magic: int) -> Optional[str]:
         known = sorted((n, v) for v, n in _LAST_MAGIC if low <= n <= high)
         for value, version in known:
             if magic < value:
-                return f"a {version} pre-release"
+                return f"a Python {version} pre-release"
         return f"a Python newer than {known[-1][1]}"
     return None
 

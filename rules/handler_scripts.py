@@ -76,7 +76,10 @@ def _module_names(path) -> Optional[List[str]]:
     src = source.load_bytes(path, data)
     if src.module is None:
         return None
-    model = semantic.build(src.module, (), lambda expr, scope: None)
+    try:
+        model = semantic.build(src.module, (), lambda expr, scope: None)
+    except RecursionError:  # absurdly nested source: do not guess
+        return None
     return list(model.module_scope.names)
 
 

@@ -16,8 +16,10 @@ from urllib.parse import urlsplit
 
 import libcst as cst
 
+from gaelint.context import UNKNOWN
 from gaelint.findings import Severity
 from gaelint.knowledge import table
+from gaelint.names import canonical
 from gaelint.registry import Invalid, SourceRule, Valid
 
 from .handler_scripts import service_configs
@@ -57,10 +59,30 @@ def _leaf(name: str) -> str:
     return name.rsplit(".", 1)[-1].lstrip("_")
 
 
-def _app_facts(app) -> Dict[str, bool]:
+def _app_facts(app) -> Optional[Dict[str, bool]]:
+    """Whether a service yaml sets the variable and lists ssl; None when
+    app.yaml cannot be read, so nobody knows."""
+    if app.config is not None and app.config.error is not None:
+        return None
     configs = service_configs(app)
     return {"var": any(VAR in c.env_variables for c in configs),
             "ssl": any(lib.name == DATA["ssl_library"]["name"] for c in configs for lib in c.libraries)}
+
+
+def given(ctx, expr) -> bool:
+    """Whether an optional argument is evidently set: a literal other than
+    None, or an expression; not a parameter or ``self.`` attribute passed
+    through (wrappers such as httplib2 forward key_file=None that way)."""
+    if expr is None:
+        return False
+    value = ctx.literal(expr)
+    if value is not UNKNOWN:
+        return value is not None and value is not False  # cadefault=False, context=None: defaults
+    if isinstance(expr, cst.Name):
+        return not any(b.kind == "param" for b in ctx.bindings(expr.value))
+    if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name) and expr.value.value == "self":
+        return False
+    return True
 
 
 class HttplibNeedsSockets(SourceRule):
@@ -125,6 +147,13 @@ class HttplibNeedsSockets(SourceRule):
             import httplib
             conn = httplib.HTTPSConnection('api.example.com', key_file='k.pem', cert_file='c.pem')
             """, app_yaml=_SOCKETS_APP_YAML + "libraries:\n- name: ssl\n  version: latest\n"),
+        Valid("""
+            import httplib, urllib2
+            def connect(host, key_file=None, cert_file=None):
+                return httplib.HTTPSConnection(host, key_file=key_file, cert_file=cert_file)
+            conn = httplib.HTTPSConnection('api.example.com', context=None)
+            page = urllib2.urlopen('https://example.com/', cadefault=False)
+            """),
     )
     INVALID = (
         Invalid("""
@@ -163,11 +192,11 @@ class HttplibNeedsSockets(SourceRule):
             self._url_call(ctx, node, name, name)
         elif name in HANDLERS["context_handlers"]:
             pos, kw = HANDLERS["context_handlers"][name]
-            if ctx.arg(node, pos, kw) is not None:
+            if given(ctx, ctx.arg(node, pos, kw)):
                 self._feature(ctx, node, f"`{name}()` with `{kw}=`: {REJECTED['context']['why']}")
         elif name in HANDLERS["x509_openers"]:
             for kw in ("key_file", "cert_file"):
-                if ctx.arg(node, keyword=kw) is not None:
+                if given(ctx, ctx.arg(node, keyword=kw)):
                     self._feature(ctx, node, f"`{name}()` with `{kw}=`: {REJECTED[kw]['why']}")
                     break
         elif name in HANDLERS["proxy_handlers"]:
@@ -237,7 +266,6 @@ class HttplibNeedsSockets(SourceRule):
             self._imported(ctx, ctx.dotted(node.module))
 
     def _imported(self, ctx, dotted: str) -> None:
-        from gaelint.names import canonical
         top = canonical(dotted).split(".")[0] if dotted else ""
         if top in IMPORTERS and ctx.site.scope.kind == "module":
             self._state(ctx)["imports"].append((ctx.site.statement, top))
@@ -246,26 +274,30 @@ class HttplibNeedsSockets(SourceRule):
     def _connection(self, ctx, node, name) -> None:
         spec = CONNECTIONS[name]
         args = spec["args"]
-        used = [kw for kw in REJECTED if kw in args and ctx.arg(node, args.index(kw), kw) is not None]
-        # one finding per reason: key_file and cert_file together are one client certificate
-        for why in dict.fromkeys(REJECTED[kw]["why"] for kw in used):
-            kws = ", ".join(f"`{kw}=`" for kw in used if REJECTED[kw]["why"] == why)
-            severity = next(_SEVERITY[REJECTED[kw]["severity"]] for kw in used if REJECTED[kw]["why"] == why)
-            self._feature(ctx, node, f"`{name}()` with {kws}: {why}", severity)
+        used = {kw: REJECTED[kw] for kw in REJECTED if kw in args and given(ctx, ctx.arg(node, args.index(kw), kw))}
+        self._rejected(ctx, node, f"`{name}()`", used)
         host = ctx.literal(ctx.arg(node, 0, "host"))
-        port = ctx.literal(ctx.arg(node, 1, "port"))
+        port_expr = ctx.arg(node, 1, "port")
+        port = None if port_expr is None else ctx.literal(port_expr)
         if port in (None, 0) and isinstance(host, str) and host.count(":") == 1 and host.rsplit(":", 1)[1].isdigit():
             port = int(host.rsplit(":", 1)[1])
         self._port(ctx, node, f"`{name}()`", port)
         if spec["https"]:
             self._state(ctx)["https"].append((node, ctx.site, f"`{name}()`"))
 
+    def _rejected(self, ctx, node, shown: str, used: Dict[str, Dict[str, str]]) -> None:
+        """One finding per reason: key_file and cert_file together are one
+        client certificate."""
+        for why in dict.fromkeys(facts["why"] for facts in used.values()):
+            same = [kw for kw, facts in used.items() if facts["why"] == why]
+            severity = _SEVERITY[used[same[0]].get("severity", "error")]
+            self._feature(ctx, node, f"{shown} with {', '.join(f'`{kw}=`' for kw in same)}: {why}", severity)
+
     def _url_call(self, ctx, node, name, shown) -> None:
         spec = URL_CALLS[name]
-        for kw, kind in spec["rejected"].items():
-            if ctx.arg(node, keyword=kw) is not None:
-                facts = REJECTED.get(kind) or DATA[kind]
-                self._feature(ctx, node, f"`{shown}()` with `{kw}=`: {facts['why']}", _SEVERITY[facts.get("severity", "error")])
+        used = {kw: REJECTED.get(kind) or DATA[kind] for kw, kind in spec["rejected"].items()
+                if given(ctx, ctx.arg(node, keyword=kw))}
+        self._rejected(ctx, node, f"`{shown}()`", used)
         url = ctx.literal(ctx.arg(node, *spec["url"]))
         if not isinstance(url, str):
             return
@@ -293,6 +325,8 @@ class HttplibNeedsSockets(SourceRule):
         if not state:
             return
         facts = ctx.app.memo("GAE405.app", lambda: _app_facts(ctx.app))
+        if facts is None:
+            return
         saved = ctx.site
         try:
             if facts["var"]:

@@ -12,7 +12,7 @@ gaelint/data/c_modules.json and gaelint/data/third_party_c.json.
 """
 from __future__ import annotations
 
-from typing import Dict, Iterator, List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import libcst as cst
 

@@ -41,19 +41,25 @@ def kind_of(head: bytes) -> Optional[str]:
         if struct.unpack(">I", head[4:8])[0] <= _FAT_MAX_ARCHS:
             return "Mach-O universal"
     if head[:2] == b"MZ" and len(head) >= 64:
+        # 'MZ' alone is two letters; the DOS header points at the PE signature
         offset = struct.unpack("<I", head[60:64])[0]
-        return "PE" if offset else None
+        return "PE" if head[offset:offset + 4] == b"PE\x00\x00" else None
     return None
 
 
-def _is_pe(path, head: bytes) -> bool:
-    offset = struct.unpack("<I", head[60:64])[0]
+def _read_head(path) -> bytes:
+    """The first 64 bytes, and for a DOS header the PE signature it points at."""
     try:
         with open(path, "rb") as fh:
-            fh.seek(offset)
-            return fh.read(4) == b"PE\x00\x00"
+            head = fh.read(64)
+            if head[:2] == b"MZ" and len(head) == 64:
+                offset = struct.unpack("<I", head[60:64])[0]
+                if 64 <= offset < 1 << 20:
+                    fh.seek(offset)
+                    head += b"\x00" * (offset - 64) + fh.read(4)
+            return head
     except OSError:
-        return False
+        return b""
 
 
 class BinaryInDeploy(AppRule):
@@ -137,15 +143,7 @@ class BinaryInDeploy(AppRule):
         ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
         if ext in _NOT_OPENED:
             return None
-        try:
-            with open(path, "rb") as fh:
-                head = fh.read(64)
-        except OSError:
-            return None
-        kind = kind_of(head)
-        if kind == "PE" and not _is_pe(path, head):
-            return None
-        return kind
+        return kind_of(_read_head(path))
 
     @staticmethod
     def _owner(mods, rel):

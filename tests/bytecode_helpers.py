@@ -64,3 +64,11 @@ def running_python() -> str:
 
 def running_magic() -> int:
     return int.from_bytes(importlib.util.MAGIC_NUMBER[:2], "little")
+
+
+def running_label() -> str:
+    """How GAE402 names the running Python: 'Python 3.11' when gaelint's
+    magic table knows it (3.0-3.13), else 'a Python newer than 3.13'."""
+    from gaelint.rules.bytecode import version_of
+    version = version_of(running_magic())
+    return f"Python {version}" if version[0].isdigit() else version

@@ -17,7 +17,7 @@ def test_without_the_variable_every_unsupported_feature_is_reported():
     # timeout, port 8080 and 8443, an http-only ProxyHandler (main.py 41-48)
     assert by_file(doc, APPS / "urlfetch") == {
         "main.py": [("GAE405", 13), ("GAE405", 20), ("GAE405", 23), ("GAE405", 24), ("GAE405", 28),
-                    ("GAE405", 28), ("GAE405", 30), ("GAE405", 34), ("GAE405", 37)],
+                    ("GAE405", 28), ("GAE405", 30), ("GAE405", 34), ("GAE405", 37), ("GAE405", 61)],
         "sockets_env.py": [("GAE405", 4), ("GAE405", 10), ("GAE405", 14), ("GAE405", 15)],
         "late_env.py": [("GAE405", 4)],
     }
@@ -38,6 +38,7 @@ def test_without_the_variable_every_unsupported_feature_is_reported():
     assert line28[1][0] == "warning" and "`source_address=`: the urlfetch-backed httplib silently ignores it" in line28[1][1]
     assert got[("main.py", 34)]["severity"] == "warning" and "`requests.get()` with `cert=`" in got[("main.py", 34)]["message"]
     assert got[("main.py", 37)]["message"].startswith("`urllib2.ProxyHandler()` with an https proxy")
+    assert got[("main.py", 61)]["message"].startswith("`httplib.HTTPConnection()` to port 22:")  # 'host:22'
     assert all(VAR in f["fix"] for f in doc["findings"])
 
 

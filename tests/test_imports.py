@@ -2,7 +2,6 @@
 lib/ with a pure package and one with a compiled file, appengine_config.py,
 an app.yaml with a wrong version, an unknown library and a missing
 companion; then the import resolution, the catalogue and the data tables."""
-import json
 from pathlib import Path
 
 import pytest
@@ -250,3 +249,41 @@ def test_compiled_file_detection():
                                  "lib/x.SO.1": b""}, lines=(None, None))
     found = run_example(get("GAE304"), example)
     assert sorted(Path(f.path).name for f in found) == ["convert.exe.bin", "x.SO.1"]
+
+
+YAML = "runtime: python27\napi_version: 1\nthreadsafe: true\nhandlers:\n- url: /.*\n  script: main.app\n"
+
+
+@pytest.mark.parametrize("libraries,expected", [
+    # (line, severity) of every GAE305 finding; `libraries:` is on line 7
+    ("- name: ssl\n  version: latest\n- name: lxml\n  version: latest\n", []),
+    ("- name: django\n  version: latest\n", [(9, "info")]),               # latest is 1.4, not 1.11
+    ("- name: markupsafe\n  version: latest\n", [(9, "info")]),
+    ("- name: django\n  version: \"1.11\"\n", [(8, "info")]),              # pytz 2017.2 added implicitly
+    ("- name: django\n  version: \"1.11\"\n- name: pytz\n  version: \"2017.3\"\n", []),
+    ("- name: matplotlib\n  version: \"1.2.0\"\n", [(8, "info")]),
+    ("- name: markupsafe\n", [(8, "error")]),                                # no version
+    ("- version: \"1.0\"\n", [(8, "error")]),                                 # no name
+    ("- name: webapp2\n  version: \"2.5.1\"\n", [(9, "warning")]),
+    ("- name: jinja2\n  version: \"2.6\"\n- name: jinja2\n  version: \"2.6\"\n- name: markupsafe\n  version: \"0.15\"\n"
+     "- name: setuptools\n  version: latest\n", [(10, "error")]),
+    ("- name: MySQL-python\n  version: \"1.2.5\"\n", [(8, "error")]),
+])
+def test_library_entries(libraries, expected):
+    found = run_example(get("GAE305"), Valid(YAML + "libraries:\n" + libraries, path="app.yaml"))
+    assert [(f.line, str(f.severity)) for f in found] == expected
+
+
+def test_libraries_on_another_runtime():
+    text = "runtime: python37\n\nlibraries:\n- name: lxml\n  version: latest\n"
+    found = run_example(get("GAE305"), Valid(text, path="app.yaml"))
+    assert [(f.line, f.message) for f in found] == [
+        (3, "`libraries:` is only supported by the python27 runtime, and this app.yaml says `runtime: python37`")]
+
+
+def test_unknown_names_get_the_closest_catalogue_name():
+    found = run_example(get("GAE305"), Valid(YAML + "libraries:\n- name: MySQL-python\n  version: \"1.2.5\"\n"
+                                             "- name: Jinja2\n  version: \"2.6\"\n- name: numpyy\n  version: \"1.6.1\"\n"
+                                             "- name: requests\n  version: \"2.3\"\n", path="app.yaml"))
+    hints = [f.fix.split("?")[0] if f.fix.startswith("Did") else None for f in found]
+    assert hints == ["Did you mean `MySQLdb`", "Did you mean `jinja2`", "Did you mean `numpy`", None]
