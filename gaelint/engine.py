@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import os
+import re
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,7 @@ from .findings import Finding, Severity
 from .registry import AppRule, Rule, SourceRule
 
 PYTHON_SUFFIXES = (".py",)
+_WORD = re.compile(rb"[A-Za-z0-9_]+")
 
 
 @dataclass
@@ -39,13 +41,34 @@ class RuleSet:
         self.codes = {r.code for r in self.rules}
         self._dispatch = {id(r): [(t, getattr(r, m)) for t, m in type(r).node_types().items()]
                           for r in self.source_rules}
-        self._triggers = [(r, None if r.triggers is None else tuple(t.encode() for t in r.triggers))
-                          for r in self.source_rules]
+        # Triggers are words (identifiers, numbers): a rule can only fire on a
+        # name it resolves, and every spelling of a name (`from os import
+        # remove`, `os.remove`, `from os import *` then `remove(...)`) holds
+        # its last part as a whole word. A trigger ending in `_` (`AF_`) or
+        # holding other characters (`ftp://`) is matched as a substring.
+        self._always = [r for r in self.source_rules if r.triggers is None]
+        self._by_word: Dict[bytes, List[SourceRule]] = {}
+        self._by_substring: List[Tuple[bytes, SourceRule]] = []
+        for rule in self.source_rules:
+            for trigger in rule.triggers or ():
+                raw = trigger.encode()
+                if _WORD.fullmatch(raw) and not raw.endswith(b"_"):
+                    self._by_word.setdefault(raw, []).append(rule)
+                else:
+                    self._by_substring.append((raw, rule))
+        self._words = frozenset(self._by_word)
 
     def rules_for(self, data: bytes) -> List[SourceRule]:
-        """Rules that could fire on a file with these bytes."""
-        return [r for r, trig in self._triggers
-                if trig is None or not self.prefilter or any(t in data for t in trig)]
+        """Rules that could fire on a file with these bytes, in rule order."""
+        if not self.prefilter:
+            return list(self.source_rules)
+        chosen = set(map(id, self._always))
+        for word in self._words.intersection(_WORD.findall(data)):
+            chosen.update(map(id, self._by_word[word]))
+        for raw, rule in self._by_substring:
+            if id(rule) not in chosen and raw in data:
+                chosen.add(id(rule))
+        return [r for r in self.source_rules if id(r) in chosen]
 
 
 def _gae001(path: Path, problem: source.LoadProblem, text: Optional[source.SourceFile] = None) -> Finding:

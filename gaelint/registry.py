@@ -11,8 +11,10 @@ Two kinds of rules:
 * :class:`SourceRule` reads one Python file. It defines ``visit_<Node>``
   methods (``visit_Call``, ``visit_Import`` ...) that the engine calls for
   every node of that libcst type, all rules in one pass over one parse.
-  ``triggers`` lists substrings without which the rule cannot fire, so a file
-  that has none of them is never walked for it.
+  ``triggers`` lists the words (identifiers, numbers) without which the rule
+  cannot fire, so a file that has none of them as a whole word is never
+  walked for it; a trigger ending in ``_`` (``AF_``) or holding other
+  characters (``ftp://``) is matched as a plain substring.
 * :class:`AppRule` reads an app as a whole: its app.yaml model and deploy
   set (``check_app``).
 

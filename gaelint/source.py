@@ -139,6 +139,27 @@ class _Fail(Exception):
         self.problem = problem
 
 
+def _parse_module(text: str) -> cst.Module:
+    """``libcst.parse_module`` without re-validating every node it builds.
+
+    libcst runs each node's ``_validate`` in ``__post_init__``; its own
+    comment says that is wasted work for a parsed tree (the parser only
+    builds valid nodes), and here it is a quarter of the parse. Validation
+    is back on as soon as the parse returns (positions build new nodes).
+    """
+    base = cst.CSTNode
+    original = base.__dict__["__post_init__"]
+    base.__post_init__ = _no_validation
+    try:
+        return cst.parse_module(text)
+    finally:
+        base.__post_init__ = original
+
+
+def _no_validation(self) -> None:
+    return None
+
+
 def normalise_newlines(text: str) -> str:
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -171,7 +192,7 @@ def parse_text(text: str, python3_error: Optional[LoadProblem] = None,
     py3_error = python3_error or _python3_error(text)
     if py3_error is None:
         try:
-            return cst.parse_module(text), False, text
+            return _parse_module(text), False, text
         except cst.ParserSyntaxError as exc:
             raise _Fail(LoadProblem(f"libcst cannot parse this Python 3 syntax: {exc.message}",
                                     exc.raw_line, exc.raw_column + 1)) from None
@@ -198,7 +219,7 @@ def parse_text(text: str, python3_error: Optional[LoadProblem] = None,
     if not build:
         return None, True, rewritten
     try:
-        return cst.parse_module(rewritten), True, rewritten
+        return _parse_module(rewritten), True, rewritten
     except cst.ParserSyntaxError as exc:
         raise _Fail(LoadProblem(
             f"gaelint could not translate this Python 2 file for analysis ({exc.message}); "

@@ -54,6 +54,8 @@ class AppModules:
         self.roots: List[str] = [""]       # '' is the app root
         self.sites: List[str] = []         # vendored directories added to sys.path
         self.uncertain = False
+        # Files whose content decided the roots (for a result cache's key).
+        self.inputs: List[str] = []
         self._zips: Dict[str, Set[str]] = {}
 
     # -- building ----------------------------------------------------------
@@ -63,6 +65,7 @@ class AppModules:
             return
         if rel in self.files and rel.endswith(".zip"):
             self._zips[rel] = _zip_names(self._app_root / rel)
+            self.inputs.append(rel)
         elif rel not in self.dirs:
             return
         if rel not in self.roots:
@@ -73,6 +76,7 @@ class AppModules:
                 self.roots.append(venv)
                 self.sites.append(venv)
             for pth in sorted(f for f in self.files if posixpath.dirname(f) == rel and f.endswith(".pth")):
+                self.inputs.append(pth)
                 for line in _read_lines(self._app_root / pth):
                     if line and not line.startswith(("#", "import ")):
                         self.add_root(posixpath.join(rel, line))
@@ -179,6 +183,7 @@ def _path_scripts(mods: AppModules, root) -> List[str]:
     out = []
     top = sorted(f for f in mods.files if "/" not in f and f.endswith(".py"))
     for rel in top[:_MAX_SCANNED]:
+        mods.inputs.append(rel)
         if rel == "appengine_config.py":
             out.insert(0, rel)
             continue

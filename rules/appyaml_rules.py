@@ -185,6 +185,9 @@ class AppYamlInvalid(AppRule):
         for key, line in scaling[1:]:
             report(line, f"`{key}:` after `{scaling[0][0]}:` (line {scaling[0][1]}): only one scaling setting is allowed",
                    "Keep one of automatic_scaling, manual_scaling, basic_scaling")
+        if config.skip_files is None and data.get("skip_files") is not None:
+            report(config.line_of("skip_files"), "`skip_files:` must be a regular expression or a list of them",
+                   "Write one `- regex` line per pattern under skip_files:")
         if config.skip_files is not None:
             for entry in config.skip_files:
                 # Python 2.7 took global flags such as (?i) anywhere; 3.11 only at the start

@@ -9,6 +9,7 @@ deploy set, since they are about what is uploaded.
 """
 from __future__ import annotations
 
+import os
 import re
 import struct
 from pathlib import Path
@@ -58,13 +59,35 @@ def deploy_of(app):
     return app.deploy
 
 
-def _pycs(deploy, files) -> List[str]:
+def _nested_app(app, directory: Path) -> bool:
+    """Whether a directory below the app root is an app of its own (its
+    files are checked with that app, not this one)."""
+    cache = app.memo("deployment.nested", dict)
+    if directory not in cache:
+        try:
+            names = os.listdir(directory)
+        except OSError:
+            names = []
+        cache[directory] = discovery._detect(str(directory), names) is not None
+    return cache[directory]
+
+
+def own_files(app, deploy, files, suffix: str) -> List[str]:
+    """Relative paths of files ending in ``suffix`` that belong to this app."""
     out = []
     for path in files:
         rel = deploy.relpath(path)
-        if rel.endswith(".pyc") and not in_pycache(rel):
-            out.append(rel)
+        if not rel.endswith(suffix) or in_pycache(rel):
+            continue
+        parts = rel.split("/")[:-1]
+        if any(_nested_app(app, deploy.root.joinpath(*parts[:i])) for i in range(1, len(parts) + 1)):
+            continue
+        out.append(rel)
     return out
+
+
+def _pycs(app, deploy, files) -> List[str]:
+    return own_files(app, deploy, files, ".pyc")
 
 
 def _excluded_by(app, deploy, rel: str) -> str:
@@ -108,16 +131,16 @@ class PyPycDuplicate(AppRule):
         `skip_files` (`- ^(.*/)?.*\\.py[co]$`) or in `.gcloudignore` (`*.pyc`).
     """
     sources = ("appcfg.py FileIterator L2607-2652 and the 'Using Python 2.7' docs on bytecode upload (gae-facts §3)",)
-    INVALID = (Invalid(_UPLOAD_PYC, path="app.yaml", lines=(None,),
+    INVALID = (Invalid("# the app has settings.py and settings.pyc\n" + _UPLOAD_PYC, path="app.yaml", lines=(None,),
                        files={"settings.py": "VERSION = '1.0'\n", "settings.pyc": PY27_EXAMPLE}),)
-    VALID = (Valid(_UPLOAD_PYC + "- ^(.*/)?.*\\.py[co]$\n", path="app.yaml",
+    VALID = (Valid(_UPLOAD_PYC + "- ^(.*/)?.*\\.py[co]$  # keep .pyc files out again\n", path="app.yaml",
                    files={"settings.py": "VERSION = '1.0'\n", "settings.pyc": PY27_EXAMPLE}),)
 
     def check_app(self, app) -> None:
         deploy = deploy_of(app)
         why = {"gcloudignore": ".gcloudignore does not exclude .pyc files",
                "skip_files": "skip_files does not exclude .pyc files"}.get(deploy.mechanism, "both are uploaded")
-        for rel in _pycs(deploy, deploy.files):
+        for rel in _pycs(app, deploy, deploy.files):
             if deploy.is_deployed(rel[:-1]):
                 app.report(self, deploy.root / rel, pyc=rel, py=rel[:-1], why=why)
 
@@ -145,13 +168,15 @@ class PycWrongPython(AppRule):
     """
     how_to_fix = "Upload the `.py` source, or compile with Python 2.7 (`python2.7 -m compileall -l .`)."
     sources = ("gae-facts §3: magic numbers of every CPython release (CPython importlib 'Known values')",)
-    INVALID = (Invalid(_UPLOAD_PYC, path="app.yaml", files={"fastjson.pyc": PY38_EXAMPLE}, lines=(None,)),)
-    VALID = (Valid(_UPLOAD_PYC, path="app.yaml", files={"settings.pyc": PY27_EXAMPLE}),)
+    INVALID = (Invalid("# uploads fastjson.pyc, compiled by Python 3.8\n" + _UPLOAD_PYC, path="app.yaml",
+                       files={"fastjson.pyc": PY38_EXAMPLE}, lines=(None,)),)
+    VALID = (Valid("# uploads settings.pyc, compiled by Python 2.7\n" + _UPLOAD_PYC, path="app.yaml",
+                   files={"settings.pyc": PY27_EXAMPLE}),)
 
     def check_app(self, app) -> None:
         deploy = deploy_of(app)
         unparsable = registry.get("GAE001")
-        for rel in _pycs(deploy, deploy.files):
+        for rel in _pycs(app, deploy, deploy.files):
             path = deploy.root / rel
             info, error = read_pyc(path)
             has_py = deploy.is_deployed(rel[:-1])
@@ -159,11 +184,10 @@ class PycWrongPython(AppRule):
                 app.report(unparsable, path, message=f"cannot analyse `{rel}`: {error}")
                 continue
             self._one(app, unparsable, path, rel, info, has_py, f"`{rel}`")
-        for path in deploy.files:
-            if path.suffix.lower() == ".zip":
-                zip_rel = deploy.relpath(path)
-                for member, info, has_py in zip_pycs(path):
-                    self._one(app, unparsable, path, zip_rel, info, has_py, f"`{member}` in `{zip_rel}`")
+        for zip_rel in own_files(app, deploy, deploy.files, ".zip"):
+            path = deploy.root / zip_rel
+            for member, info, has_py in zip_pycs(path):
+                self._one(app, unparsable, path, zip_rel, info, has_py, f"`{member}` in `{zip_rel}`")
 
     def _one(self, app, unparsable, path: Path, rel: str, info, has_py: bool, shown: str) -> None:
         source = shown.replace(".pyc`", ".py`", 1)
@@ -219,7 +243,7 @@ class PycNotDeployed(AppRule):
 
     def check_app(self, app) -> None:
         deploy = deploy_of(app)
-        for rel in _pycs(deploy, deploy.skipped):
+        for rel in _pycs(app, deploy, deploy.skipped):
             py = rel[:-1]
             if (deploy.root / py).exists():
                 continue

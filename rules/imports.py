@@ -66,6 +66,13 @@ def _absolute_import(ctx) -> bool:
     return ctx.state["absolute_import"]
 
 
+def _loaded(raw: str) -> str:
+    """The module the runtime loads for ``raw``: its canonical Python 2 name
+    when that is another top-level module, else ``raw`` as written."""
+    name = _names.canonical(raw)
+    return name if name.split(".")[0] != raw.split(".")[0] else raw
+
+
 class ImportRule(SourceRule):
     """Base: calls :meth:`check` once per imported module the runtime would
     look up outside the app (``raw`` as written, ``name`` canonical)."""
@@ -92,10 +99,17 @@ class ImportRule(SourceRule):
     def _consider(self, candidates: List[str], statement: str, node, ctx) -> None:
         if ctx.site.import_fallback or self._in_vendored_code(ctx):
             return
-        if any(self._app_owned(raw, ctx) for raw in candidates):
-            return
+        module = candidates[-1]       # `from module import a, b`: the module comes last
         reported = set()
         for raw in candidates:
+            # Ownership is decided on the module the runtime loads: six.moves.tkinter
+            # or a vendored Python 3 shim named tkinter still load Tkinter.
+            loaded = _loaded(raw)
+            if loaded != raw:
+                if self._app_owned(loaded, ctx):
+                    continue
+            elif self._app_owned(raw, ctx) or (raw != module and self._app_owned(module, ctx)):
+                continue
             key = self.check(raw, _names.canonical(raw), ctx)
             if key is not None and key[0] not in reported:
                 reported.add(key[0])

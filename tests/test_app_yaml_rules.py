@@ -94,6 +94,9 @@ APP_HEAD = "runtime: python27\napi_version: 1\nthreadsafe: true\n"
     ("", 1, "`app.yaml` must be a mapping"),
     ("runtime: python39\nhandlers:\n- url: /.*\n  script: auto\n", 1, "`runtime: python39` is not python27"),
     ("api_version: 1\nthreadsafe: true\n", 1, "`app.yaml` has no `runtime:`"),
+    (APP_HEAD + "skip_files:\n  tests: yes\n", 4, "`skip_files:` must be a regular expression or a list"),
+    (APP_HEAD + "env_variables:\n- DEBUG\n", 4, "`env_variables:` must be a mapping"),
+    (APP_HEAD + "handlers:\n  url: /.*\n", 4, "`handlers:` must be a list"),
 ])
 def test_malformed_app_yaml_is_a_finding_never_a_crash(tmp_path, text, line, start):
     (tmp_path / "app.yaml").write_text(text)

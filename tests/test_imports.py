@@ -287,3 +287,10 @@ def test_unknown_names_get_the_closest_catalogue_name():
                                              "- name: requests\n  version: \"2.3\"\n", path="app.yaml"))
     hints = [f.fix.split("?")[0] if f.fix.startswith("Did") else None for f in found]
     assert hints == ["Did you mean `MySQLdb`", "Did you mean `jinja2`", "Did you mean `numpy`", None]
+
+
+def test_vendored_six_or_future_shims_still_load_the_python2_module():
+    files = {"appengine_config.py": "from google.appengine.ext import vendor\nvendor.add('lib')\n",
+             "lib/six.py": "", "lib/tkinter/__init__.py": "from Tkinter import *\n", "lib/queue/__init__.py": ""}
+    code = "from six.moves import tkinter\nimport tkinter\nimport queue\nfrom six.moves import urllib\n"
+    assert [f.line for f in run_example(get("GAE301"), Valid(code, files=files))] == [1, 2]
