@@ -9,9 +9,10 @@ everything those findings depend on:
   mtime of every engine and rule module loaded (so editing a rule in a
   development checkout invalidates the cache too);
 * the app-level inputs: app.yaml and the other service yamls,
-  appengine_config.py, .gcloudignore, and the deploy set's file list
-  (vendored modules, CGI handlers, ``libraries:`` and ``env_variables:``
-  all come from these).
+  appengine_config.py, .gcloudignore, the deploy set's file list, and where
+  the app's own modules are importable from (vendored roots, zips): CGI
+  handlers, ``libraries:``, ``env_variables:`` and import resolution all
+  come from these.
 
 The cache lives outside the app (``$GAELINT_CACHE_DIR``, else
 ``$XDG_CACHE_HOME/gaelint``, else ``~/.cache/gaelint``), so it is never part
@@ -71,6 +72,12 @@ def app_fingerprint(app) -> str:
             h.update(str(path).encode() + b"\0-\0")
     for f in app.deploy.files:
         h.update(app.relpath(f).encode() + b"\n")
+    # Import rules depend on where the app's own modules live: hash the
+    # resolved answer (sys.path roots from appengine_config.py, .pth files,
+    # zips and their contents), not the many files that could decide it.
+    from .vendoring import app_modules
+    mods = app_modules(app)
+    h.update(repr((mods.roots, mods.uncertain, sorted((k, sorted(v)) for k, v in mods._zips.items()))).encode())
     return h.hexdigest()
 
 

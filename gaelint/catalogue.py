@@ -41,8 +41,17 @@ def for_import(dotted: str) -> Optional[Tuple[str, Tuple[str, ...]]]:
 
 
 def import_tops() -> Set[str]:
-    """Every component of every import name (for rule triggers)."""
+    """Every component of every import name."""
     return {part for module in _by_import() for part in module.split(".")}
+
+
+def undeclarable_import_words() -> Set[str]:
+    """Trigger words for GAE302: the last component of every import name
+    (present in any spelling of that import: ``import google.protobuf``,
+    ``from google import protobuf``) of a library that is not enabled by
+    default (a default-enabled one can never be missing)."""
+    return {module.rsplit(".", 1)[-1] for module, libs in _by_import().items()
+            if not all(LIBRARIES[lib]["default"] for lib in libs)}
 
 
 def resolve(name: str, version: Optional[str]) -> Optional[str]:

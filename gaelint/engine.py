@@ -159,9 +159,14 @@ def _root_scope(scope):
     return scope
 
 
-def check_app(ruleset: RuleSet, app: AppContext) -> List[Finding]:
+def check_app(ruleset: RuleSet, app: AppContext, only: Optional[Iterable[Path]] = None) -> List[Finding]:
+    """Every app rule on one app; with ``only`` (the files a pre-commit run
+    passed), rules that cannot report on any of them are skipped."""
     out: List[Finding] = []
+    only = list(only) if only is not None else None
     for rule in ruleset.app_rules:
+        if only is not None and not rule.could_report_on(only):
+            continue
         before = len(app.findings)
         try:
             rule.check_app(app)

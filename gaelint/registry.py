@@ -155,7 +155,25 @@ class SourceRule(Rule):
 
 
 class AppRule(Rule):
-    """Reads a whole app: ``check_app(self, app_ctx)`` reports through it."""
+    """Reads a whole app: ``check_app(self, app_ctx)`` reports through it.
+
+    ``reports_on`` names the suffixes of the files its findings are about
+    (``"*"``: any file that is not Python source); None means any file. When
+    only some files are checked (pre-commit passes the changed ones), a rule
+    that cannot report on any of them is not run at all.
+    """
+
+    reports_on: ClassVar[Optional[Tuple[str, ...]]] = None
+
+    @classmethod
+    def could_report_on(cls, paths) -> bool:
+        if cls.reports_on is None:
+            return True
+        for path in paths:
+            suffix = path.suffix.lower()
+            if suffix in cls.reports_on or ("*" in cls.reports_on and suffix != ".py"):
+                return True
+        return False
 
     def check_app(self, app) -> None:  # pragma: no cover - interface
         raise NotImplementedError

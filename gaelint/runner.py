@@ -165,8 +165,10 @@ def run(paths: Sequence[Path], ruleset: RuleSet, config: Config, *, all_files: b
     for (index, path), found in zip(tasks, file_findings):
         by_path.setdefault(path, []).extend(found)
     for index, ctx in enumerate(apps):
-        for f in check_app(ruleset, ctx):
-            if index in explicit_files and f.path not in explicit_files[index] and f.path != ctx.app.config_path:
+        only = explicit_files.get(index)
+        for f in check_app(ruleset, ctx, only):
+            # Checking single files (pre-commit): report on those files only.
+            if only is not None and f.path not in only:
                 continue
             by_path.setdefault(f.path, []).append(f)
     if suppress.UNUSED_CODE in ruleset.codes:  # files without findings may hold stale noqa

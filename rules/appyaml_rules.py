@@ -53,7 +53,8 @@ class AppYamlInvalid(AppRule):
     """
     how_to_fix = "Follow the message: it names the key and what the python27 runtime expects instead."
     sources = (
-        "SDK appinfo.py (MissingThreadsafe, ENV_VARIABLES, MAX_URL_MAPS, TooManyScalingSettingsError) and VERSION (gae-facts §6)",
+        "SDK appinfo.py (MissingThreadsafe, ENV_VARIABLES, MAX_URL_MAPS, TooManyScalingSettingsError) "
+        "and VERSION (gae-facts §6)",
         "gcloud api_lib/app/yaml_parsing.py and command_lib/app/source_files_util.py (gae-facts §3)",
     )
     INVALID = (
@@ -111,8 +112,10 @@ class AppYamlInvalid(AppRule):
     def _broken(self, app, config) -> None:
         err = config.error
         app.report(self, config.path, err.line, column=err.column,
-                   problem=f"`{config.path.name}` is not valid YAML: {err.message} (line {err.line}, column {err.column})",
-                   hint="Fix the YAML syntax: check the indentation, quotes and brackets on that line and the one above")
+                   problem=(f"`{config.path.name}` is not valid YAML: {err.message} "
+                            f"(line {err.line}, column {err.column})"),
+                   hint="Fix the YAML syntax: check the indentation, quotes and brackets on that line "
+                        "and the one above")
 
     def _check(self, app, config, gcloudignore: bool) -> None:
         name = config.path.name
@@ -128,7 +131,8 @@ class AppYamlInvalid(AppRule):
         if runtime is None:
             report(1, f"`{name}` has no `runtime:`", "Add `runtime: python27`")
         elif runtime in FACTS["rejected_runtimes"]:
-            report(config.line_of("runtime"), f"`runtime: {runtime}` is rejected: {FACTS['rejected_runtimes'][runtime]}",
+            report(config.line_of("runtime"),
+                   f"`runtime: {runtime}` is rejected: {FACTS['rejected_runtimes'][runtime]}",
                    "Use `runtime: python27` (with `api_version: 1` and `threadsafe:`)")
         elif runtime != RUNTIME:
             report(config.line_of("runtime"), f"`runtime: {runtime}` is not python27: gaelint's rules describe the "
@@ -156,7 +160,8 @@ class AppYamlInvalid(AppRule):
                    "('threadsafe must be present and set to a true or false YAML value')",
                    "Add `threadsafe: true` (requests run concurrently) or `threadsafe: false`")
         elif not isinstance(data.get("threadsafe"), bool):
-            report(config.line_of("threadsafe"), f"`threadsafe: {data.get('threadsafe')!r}` is not a YAML true or false",
+            report(config.line_of("threadsafe"),
+                   f"`threadsafe: {data.get('threadsafe')!r}` is not a YAML true or false",
                    "Write `threadsafe: true` or `threadsafe: false`, unquoted")
 
     def _env(self, config, report, data) -> None:
@@ -169,7 +174,8 @@ class AppYamlInvalid(AppRule):
             return
         for key, var in config.env_variables.items():
             if not ENV_NAME.fullmatch(key):
-                report(var.line, f"environment variable name `{key}` is invalid: names must match {FACTS['env_variable_name']}",
+                report(var.line, f"environment variable name `{key}` is invalid: "
+                       f"names must match {FACTS['env_variable_name']}",
                        "Use letters, digits and underscores, not starting with a digit")
 
     def _lists(self, config, report, data, gcloudignore: bool) -> None:
@@ -183,7 +189,8 @@ class AppYamlInvalid(AppRule):
                    "and let it dispatch")
         scaling = [(k, line) for k, line in config.top_level_keys if k in SCALING_KEYS]
         for key, line in scaling[1:]:
-            report(line, f"`{key}:` after `{scaling[0][0]}:` (line {scaling[0][1]}): only one scaling setting is allowed",
+            report(line, f"`{key}:` after `{scaling[0][0]}:` (line {scaling[0][1]}): "
+                   "only one scaling setting is allowed",
                    "Keep one of automatic_scaling, manual_scaling, basic_scaling")
         if config.skip_files is None and data.get("skip_files") is not None:
             report(config.line_of("skip_files"), "`skip_files:` must be a regular expression or a list of them",
@@ -195,8 +202,10 @@ class AppYamlInvalid(AppRule):
                     re.compile(_GLOBAL_FLAGS.sub("", entry.regex))
                 except (re.error, ValueError) as exc:
                     report(entry.line, f"skip_files entry `{entry.regex}` is not a valid regular expression ({exc}): "
-                           "appcfg and gcloud reject app.yaml", "Fix the regular expression (a Python 2.7 `re` pattern, "
+                           "appcfg and gcloud reject app.yaml",
+                           "Fix the regular expression (a Python 2.7 `re` pattern, "
                            "matched against paths relative to the app root)")
             if gcloudignore:
                 report(config.line_of("skip_files"), "`skip_files:` together with a `.gcloudignore`: gcloud refuses to "
-                       "deploy (SkipFilesError)", "Keep one: move the patterns into .gcloudignore, or delete .gcloudignore")
+                       "deploy (SkipFilesError)",
+                       "Keep one: move the patterns into .gcloudignore, or delete .gcloudignore")

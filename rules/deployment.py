@@ -13,7 +13,7 @@ import os
 import re
 import struct
 from pathlib import Path
-from typing import List, Optional
+from typing import List
 
 from gaelint import discovery, registry
 from gaelint.findings import Severity
@@ -112,7 +112,8 @@ class PyPycDuplicate(AppRule):
     severity = Severity.WARNING
     summary = "A .pyc is uploaded beside its .py."
     message = "`{pyc}` is uploaded together with `{py}` ({why})"
-    fix = "Upload only one of them: delete `{pyc}`, or exclude .pyc files again (`^(.*/)?.*\\.py[co]$` in skip_files, `*.pyc` in .gcloudignore)"
+    fix = ("Upload only one of them: delete `{pyc}`, or exclude .pyc files again "
+           "(`^(.*/)?.*\\.py[co]$` in skip_files, `*.pyc` in .gcloudignore)")
     what = """
         A `foo.pyc` and its `foo.py` both in the deploy set. The default `skip_files` never
         uploads `.pyc` files; this happens when `skip_files` is overridden (or a
@@ -216,7 +217,8 @@ class PycNotDeployed(AppRule):
     name = "pyc-not-deployed"
     severity = Severity.ERROR
     summary = "A .pyc without its .py that the deploy does not upload."
-    message = "`{pyc}` has no `{py}` beside it and is not uploaded ({why}): `{module}` will be missing in production{stale}"
+    message = ("`{pyc}` has no `{py}` beside it and is not uploaded ({why}): "
+               "`{module}` will be missing in production{stale}")
     fix = "Commit `{py}`, or override skip_files so that `{pyc}` is uploaded (and make sure it is Python 2.7 bytecode)"
     what = """
         A `.pyc` with no `.py` beside it that the deploy leaves out: the default
@@ -252,7 +254,8 @@ class PycNotDeployed(AppRule):
             module = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
             stale, severity = "", None
             if not _mentioned(app, deploy, leaf):
-                stale = f" [info: no uploaded file mentions `{leaf}`, so it is probably left over from a deleted module]"
+                stale = (f" [info: no uploaded file mentions `{leaf}`, "
+                         "so it is probably left over from a deleted module]")
                 severity = Severity.INFO
             app.report(self, deploy.root / rel, severity=severity, pyc=rel, py=py, module=module,
                        why=_excluded_by(app, deploy, rel), stale=stale)

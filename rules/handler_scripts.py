@@ -87,7 +87,8 @@ class CgiHandler(AppRule):
     code = "GAE404"
     name = "cgi-handler"
     severity = Severity.ERROR
-    summary = "A handler script that python27 cannot run: CGI with threadsafe, a .pyc, or a WSGI path that does not resolve."
+    summary = ("A handler script that python27 cannot run: CGI with threadsafe, a .pyc, "
+               "or a WSGI path that does not resolve.")
     message = "handler script `{script}`: {problem}"
     fix = "{hint}"
     what = """
@@ -116,7 +117,8 @@ class CgiHandler(AppRule):
         CGI script. Name the `.py` source, never the `.pyc`, and make sure the module is
         uploaded (not excluded by `skip_files`).
     """
-    sources = ("SDK runtime/runtime.py L161, runtime/wsgi.py LoadObject, appinfo.py ThreadsafeWithCgiHandler (gae-facts §6)",)
+    sources = ("SDK runtime/runtime.py L161, runtime/wsgi.py LoadObject, appinfo.py ThreadsafeWithCgiHandler "
+               "(gae-facts §6)",)
     INVALID = (
         Invalid("""
             runtime: python27
@@ -176,7 +178,8 @@ class CgiHandler(AppRule):
         if script.endswith(".pyc"):
             stem = script[:-4]
             return ("a handler names a .pyc file, which the runtime never runs",
-                    f"Name the source: `{stem}.py` for a CGI script, or `{stem.replace('/', '.')}.app` for a WSGI application")
+                    f"Name the source: `{stem}.py` for a CGI script, "
+                    f"or `{stem.replace('/', '.')}.app` for a WSGI application")
         if "/" in script or script.endswith(".py"):
             return self._cgi(deploy, script, threadsafe)
         return self._wsgi(deploy, script)

@@ -129,8 +129,12 @@ class HttplibNeedsSockets(SourceRule):
         `libraries:` for HTTPS. Or keep URL Fetch and drop the unsupported feature (use an
         allowed port; no client certificates).
     """
-    sources = ("SDK dist27/httplib.py and dist27/gae_override/httplib.py; docs python/sockets and outbound-requests (gae-facts §5)",)
-    triggers = tuple(sorted({_leaf(n) for n in [*CONNECTIONS, *URL_CALLS, *HANDLERS["context_handlers"],
+    sources = ("SDK dist27/httplib.py and dist27/gae_override/httplib.py; docs python/sockets and "
+               "outbound-requests (gae-facts §5)",)
+    # requests.get/post/... need the word `requests` in the file (its import);
+    # their own leaves (get, post, request) are too common to be triggers.
+    triggers = tuple(sorted({_leaf(n) for n in [*CONNECTIONS, *(u for u in URL_CALLS if not u.startswith("requests.")),
+                                                 *HANDLERS["context_handlers"],
                                                  *HANDLERS["x509_openers"], *HANDLERS["proxy_handlers"]]}
                             | set(METHODS["tunnel"]) | {"fileno", METHODS["socket_attribute"], VAR, "requests"}))
 

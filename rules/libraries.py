@@ -72,7 +72,7 @@ class LibraryNotDeclared(ImportRule):
         "SDK devappserver2/python/runtime/sandbox.py THIRD_PARTY_C_MODULES (gae-facts §1.1)",
         "https://cloud.google.com/appengine/docs/python/tools/built-in-libraries-27",
     )
-    triggers = tuple(sorted(catalogue.import_tops()))
+    triggers = tuple(sorted(catalogue.undeclarable_import_words()))
 
     VALID = (
         Valid("""
@@ -122,6 +122,7 @@ class BadLibraryEntry(AppRule):
     code = "GAE305"
     name = "bad-library-entry"
     severity = Severity.ERROR
+    reports_on = (".yaml", ".yml")   # app.yaml only
     summary = "A `libraries:` entry in app.yaml that the python27 runtime rejects or resolves unexpectedly."
     message = "{what}"
     fix = "{fix}"

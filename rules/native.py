@@ -66,6 +66,7 @@ class BinaryInDeploy(AppRule):
     code = "GAE304"
     name = "binary-in-deploy"
     severity = Severity.ERROR
+    reports_on = ("*",)              # compiled files, never a .py
     summary = "A compiled file (.so, .pyd, .dll, .dylib, or any ELF/Mach-O/PE binary) in the deploy set."
     message = "`{file}` is compiled code ({kind}){owner}: the python27 runtime cannot load it"
     fix = "{fix}"

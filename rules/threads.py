@@ -46,7 +46,8 @@ class RequestThread(SourceRule):
     name = "request-thread"
     severity = Severity.WARNING
     summary = "A thread started in request code: the runtime waits for it before the request ends."
-    message = "{call} starts a thread in request code: the runtime waits for it before the response is sent, within the {deadline}-second request deadline"
+    message = ("{call} starts a thread in request code: the runtime waits for it before the response is sent, "
+               "within the {deadline}-second request deadline")
     fix = ("Join it before returning if it is short parallel work; for work that outlives the request use the task "
            "queue (deferred.defer), or background_thread on manual/basic scaling")
     what = """
@@ -68,7 +69,8 @@ class RequestThread(SourceRule):
         work that should outlive the request, enqueue a task (`deferred.defer(fn, ...)` or
         `taskqueue.add`), or use `background_thread` on a manual or basic scaling service.
     """
-    sources = ("SDK runtime/runtime.py L46-91, devappserver2 request_state.py; 'Using Python 2.7' docs (gae-facts §7)",)
+    sources = ("SDK runtime/runtime.py L46-91, devappserver2 request_state.py; "
+               "'Using Python 2.7' docs (gae-facts §7)",)
     triggers = tuple(sorted({_leaf(n) for n in THREAD_CLASSES | STARTERS} | {"Thread"}))
 
     VALID = (
@@ -153,8 +155,10 @@ class BackgroundThreadScaling(SourceRule):
     name = "background-thread-scaling"
     severity = Severity.ERROR
     summary = "background_thread used while app.yaml uses automatic scaling."
-    message = "{call} uses a background thread, which automatic scaling does not allow ({why}): it raises FrontendsNotSupported"
-    fix = "Put this code in a service with `manual_scaling:` or `basic_scaling:`, or use the task queue (deferred.defer) instead"
+    message = ("{call} uses a background thread, which automatic scaling does not allow ({why}): "
+               "it raises FrontendsNotSupported")
+    fix = ("Put this code in a service with `manual_scaling:` or `basic_scaling:`, "
+           "or use the task queue (deferred.defer) instead")
     what = """
         `google.appengine.api.background_thread.start_new_background_thread(...)` and
         `BackgroundThread(...)` (or a subclass of it defined in the file) while no service
@@ -171,7 +175,8 @@ class BackgroundThreadScaling(SourceRule):
         Move the work to a service with `manual_scaling:` (or `basic_scaling:`), or do it
         in a task queue task (`deferred.defer`) instead of a background thread.
     """
-    sources = ("SDK api/background_thread/background_thread.py; python-docs-samples appengine/standard/background/README.md (gae-facts §7)",)
+    sources = ("SDK api/background_thread/background_thread.py; "
+               "python-docs-samples appengine/standard/background/README.md (gae-facts §7)",)
     triggers = tuple(sorted({_leaf(n) for n in BG_FUNCTIONS | BG_CLASSES}))
 
     VALID = (

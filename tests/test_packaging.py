@@ -39,7 +39,7 @@ def test_third_party_rules_load_through_the_entry_point_group(tmp_path):
             message = "`{call}()` unpickles data"
             fix = "Use json"
             what = why = how_to_fix = "x"
-            triggers = ("pickle", "Pickle")
+            triggers = ("pickle", "cPickle")
             INVALID = (Invalid("import pickle\\npickle.loads('x')\\n", lines=(2,)),)
 
             def visit_Call(self, node, ctx):
