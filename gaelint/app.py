@@ -23,6 +23,7 @@ class AppContext:
         self.findings: List[Finding] = []
         self._memo: Dict[str, Any] = {}
         self._texts: Dict[Path, List[str]] = {}
+        self.cache = None                 # cache.ResultCache when the run uses one
 
     # -- derived facts, computed once per app ---------------------------
     def memo(self, key: str, compute: Callable[[], Any]) -> Any:
@@ -42,6 +43,28 @@ class AppContext:
                     out.add(script.lstrip("/"))
             return out
         return self.memo("cgi_scripts", compute)
+
+    def file_fact(self, path: Path, name: str, compute: Callable[[Path], Any]) -> Any:
+        """``compute(path)``, a JSON-able fact that depends on that file's
+        bytes alone (the names a module binds, the paths it adds to
+        sys.path), memoised per run and, with the result cache on, across
+        runs by content."""
+        def lookup():
+            cache = self.cache
+            if cache is None:
+                return compute(path)
+            try:
+                data = path.read_bytes()
+            except OSError:
+                return compute(path)
+            from .cache import MISSING
+            key = cache.fact_key(name, data)
+            value = cache.get_value(key)
+            if value is MISSING:
+                value = compute(path)
+                cache.put_value(key, value)
+            return value
+        return self.memo(f"fact:{name}:{path}", lookup)
 
     def relpath(self, path: Path) -> str:
         try:

@@ -28,12 +28,13 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import List, Optional
+from typing import Any, List, Optional
 
 from . import __version__
 from .findings import Finding, Severity
 
-FORMAT = 1
+FORMAT = 2
+MISSING = object()
 
 
 def default_dir() -> Path:
@@ -115,19 +116,20 @@ class ResultCache:
     def _path(self, key: str) -> Path:
         return self.directory / key[:2] / f"{key}.json"
 
-    def get(self, key: str, root: Path) -> Optional[List[Finding]]:
+    def get_value(self, key: str) -> Any:
+        """The JSON value stored under ``key``, or MISSING."""
         try:
             with open(self._path(key), "rb") as fh:
                 doc = json.loads(fh.read())
             if not isinstance(doc, dict) or doc.get("key") != key or doc.get("format") != FORMAT:
-                return None
-            return [_decode(d, root) for d in doc["findings"]]
+                return MISSING
+            return doc["value"]
         except (OSError, ValueError, KeyError, TypeError):
-            return None     # missing, corrupt or foreign: never trusted
+            return MISSING      # missing, corrupt or foreign: never trusted
 
-    def put(self, key: str, root: Path, findings: List[Finding]) -> None:
+    def put_value(self, key: str, value: Any) -> None:
         path = self._path(key)
-        doc = {"format": FORMAT, "key": key, "findings": [_encode(f, root) for f in findings]}
+        doc = {"format": FORMAT, "key": key, "value": value}
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
@@ -136,3 +138,19 @@ class ResultCache:
             os.replace(tmp, path)
         except OSError:
             pass            # a read-only or full cache only costs speed
+
+    def get(self, key: str, root: Path) -> Optional[List[Finding]]:
+        value = self.get_value(key)
+        try:
+            return None if value is MISSING else [_decode(d, root) for d in value]
+        except (KeyError, TypeError, ValueError):
+            return None
+
+    def put(self, key: str, root: Path, findings: List[Finding]) -> None:
+        self.put_value(key, [_encode(f, root) for f in findings])
+
+    def fact_key(self, name: str, data: bytes) -> str:
+        """Key of a fact derived from one file's bytes alone."""
+        h = hashlib.sha256(f"{self.engine_key}|fact|{name}|".encode())
+        h.update(data)
+        return h.hexdigest()

@@ -144,6 +144,7 @@ def run(paths: Sequence[Path], ruleset: RuleSet, config: Config, *, all_files: b
         app = target.app
         deploy = discovery.deploy_set(app, all_files=all_files)
         ctx = AppContext(app, deploy)
+        ctx.cache = cache
         index = len(apps)
         apps.append(ctx)
         if app.implicit:

@@ -166,7 +166,7 @@ def _compute(app) -> AppModules:
     mods = AppModules(rels, app.root)
     unresolved = False
     for rel in _path_scripts(mods, app.root):
-        for fragments in _sys_path_entries(app.root / rel):
+        for fragments in app.file_fact(app.root / rel, "sys-path-entries", _sys_path_entries):
             if fragments is None:
                 unresolved = True       # no literal to go by: the path is unknown
                 continue

@@ -27,6 +27,7 @@ _GLOBAL_FLAGS = re.compile(r"\(\?[aiLmsux]+\)")
 
 
 class AppYamlInvalid(AppRule):
+    reports_on = (".yaml", ".yml")
     code = "GAE406"
     name = "app-yaml-invalid"
     severity = Severity.ERROR

@@ -107,6 +107,7 @@ def _excluded_by(app, deploy, rel: str) -> str:
 
 
 class PyPycDuplicate(AppRule):
+    reports_on = (".pyc", ".pyo")
     code = "GAE401"
     name = "py-pyc-duplicate"
     severity = Severity.WARNING
@@ -147,6 +148,7 @@ class PyPycDuplicate(AppRule):
 
 
 class PycWrongPython(AppRule):
+    reports_on = (".pyc", ".pyo", ".zip")   # a .pyc, or the zip holding it
     code = "GAE402"
     name = "pyc-wrong-python"
     severity = Severity.ERROR
@@ -213,6 +215,7 @@ class PycWrongPython(AppRule):
 
 
 class PycNotDeployed(AppRule):
+    reports_on = (".pyc", ".pyo")
     code = "GAE403"
     name = "pyc-not-deployed"
     severity = Severity.ERROR

@@ -84,6 +84,7 @@ def _module_names(path) -> Optional[List[str]]:
 
 
 class CgiHandler(AppRule):
+    reports_on = (".yaml", ".yml")   # the handler's line in app.yaml
     code = "GAE404"
     name = "cgi-handler"
     severity = Severity.ERROR
@@ -168,13 +169,13 @@ class CgiHandler(AppRule):
                 script = handler.script
                 if not isinstance(script, str) or not script.strip():
                     continue
-                found = self._problem(deploy, script.strip(), threadsafe)
+                found = self._problem(app, deploy, script.strip(), threadsafe)
                 if found:
                     problem, hint = found
                     app.report(self, config.path, handler.script_line or handler.line,
                                script=script, problem=problem, hint=hint)
 
-    def _problem(self, deploy, script: str, threadsafe: bool) -> Optional[Tuple[str, str]]:
+    def _problem(self, app, deploy, script: str, threadsafe: bool) -> Optional[Tuple[str, str]]:
         if script.endswith(".pyc"):
             stem = script[:-4]
             return ("a handler names a .pyc file, which the runtime never runs",
@@ -182,7 +183,7 @@ class CgiHandler(AppRule):
                     f"or `{stem.replace('/', '.')}.app` for a WSGI application")
         if "/" in script or script.endswith(".py"):
             return self._cgi(deploy, script, threadsafe)
-        return self._wsgi(deploy, script)
+        return self._wsgi(app, deploy, script)
 
     def _cgi(self, deploy, script: str, threadsafe: bool) -> Optional[Tuple[str, str]]:
         problems = []
@@ -199,7 +200,7 @@ class CgiHandler(AppRule):
                 if threadsafe else "Upload the script, or point the handler at a WSGI application in the deploy set")
         return "; ".join(problems), hint
 
-    def _wsgi(self, deploy, script: str) -> Optional[Tuple[str, str]]:
+    def _wsgi(self, app, deploy, script: str) -> Optional[Tuple[str, str]]:
         parts = script.split(".")
         if not all(p.isidentifier() for p in parts):
             return (f"`{script}` is not a Python dotted path to a WSGI application",
@@ -225,7 +226,7 @@ class CgiHandler(AppRule):
         attr = parts[index]
         if not rel.endswith(".py"):
             return None
-        names = _module_names(deploy.root / rel)
+        names = app.file_fact(deploy.root / rel, "module-names", _module_names)
         if names is None or attr in names:
             return None
         dotted = ".".join(parts[:index])
