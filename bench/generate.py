@@ -20,8 +20,8 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import random
+import re
 import shutil
 import sys
 import time
@@ -487,7 +487,9 @@ def generate(out: Path, lines: int, seed: int = 7) -> dict:
         app = Path(APP_NAMES[ai])
         stats["apps"].append(str(app))
         libs = r.sample(LIBRARIES[1:], r.randint(1, 3))
-        entries = [("webapp2", '"2.5.2"')] + libs + ([("markupsafe", '"0.15"')] if ("jinja2", '"2.6"') in libs and ("markupsafe", '"0.15"') not in libs else [])
+        entries = [("webapp2", '"2.5.2"')] + libs
+        if ("jinja2", '"2.6"') in libs:  # its companions (appinfo REQUIRED_LIBRARIES)
+            entries += [e for e in (("markupsafe", '"0.15"'), ("setuptools", '"36.6.0"')) if e not in libs]
         write(app / "app.yaml", APP_YAML % "\n".join("- name: %s\n  version: %s" % e for e in entries))
         if ai == 0:
             write(app / "worker.yaml", WORKER_YAML)
@@ -550,7 +552,6 @@ def touch_changed_file(tree: Path, manifest: dict, nonce: int) -> Path:
     """Change one line of the 1,000-line file in place (same line count)."""
     path = tree / manifest["changed_file"]
     text = path.read_text()
-    import re
     new = re.sub(r"^BENCH_REVISION = 'r\d{7}'$", "BENCH_REVISION = 'r%07d'" % (nonce % 10 ** 7), text, count=1, flags=re.M)
     path.write_text(new)
     return path

@@ -202,7 +202,7 @@ class FileContext:
                     return a.value
                 continue
             if a.star:
-                return None if position is not None and index <= position else None
+                return None     # behind *args / **kwargs: unknown
             if position is not None and index == position:
                 return a.value
             index += 1

@@ -14,7 +14,7 @@ import re
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Type
+from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple, Type
 
 import libcst as cst
 
@@ -26,6 +26,18 @@ from .registry import AppRule, Rule, SourceRule
 
 PYTHON_SUFFIXES = (".py",)
 _WORD = re.compile(rb"[A-Za-z0-9_]+")
+# A string literal (kept whole: a `#` inside it is not a comment) or a comment.
+_COMMENT_OR_STRING = re.compile(
+    rb"'''(?:\\.|[^\\])*?'''"
+    rb'|"""(?:\\.|[^\\])*?"""'
+    rb"|'(?:\\.|[^'\\\n])*'"
+    rb'|"(?:\\.|[^"\\\n])*"'
+    rb"|#[^\n]*", re.S)
+
+
+def _drop_comment(match) -> bytes:
+    text = match.group()
+    return b"" if text.startswith(b"#") else text
 
 
 @dataclass
@@ -46,11 +58,18 @@ class RuleSet:
         # remove`, `os.remove`, `from os import *` then `remove(...)`) holds
         # its last part as a whole word. A trigger ending in `_` (`AF_`) or
         # holding other characters (`ftp://`) is matched as a substring.
+        # A tuple trigger needs all its words (`("connect", "25")`). Words
+        # are looked for outside comments: a licence header's "this file"
+        # cannot name anything.
         self._always = [r for r in self.source_rules if r.triggers is None]
         self._by_word: Dict[bytes, List[SourceRule]] = {}
         self._by_substring: List[Tuple[bytes, SourceRule]] = []
+        self._by_all_words: List[Tuple[FrozenSet[bytes], SourceRule]] = []
         for rule in self.source_rules:
             for trigger in rule.triggers or ():
+                if isinstance(trigger, tuple):
+                    self._by_all_words.append((frozenset(t.encode() for t in trigger), rule))
+                    continue
                 raw = trigger.encode()
                 if _WORD.fullmatch(raw) and not raw.endswith(b"_"):
                     self._by_word.setdefault(raw, []).append(rule)
@@ -63,8 +82,13 @@ class RuleSet:
         if not self.prefilter:
             return list(self.source_rules)
         chosen = set(map(id, self._always))
-        for word in self._words.intersection(_WORD.findall(data)):
+        code = _COMMENT_OR_STRING.sub(_drop_comment, data) if b"#" in data else data
+        words = set(_WORD.findall(code))
+        for word in self._words.intersection(words):
             chosen.update(map(id, self._by_word[word]))
+        for needed, rule in self._by_all_words:
+            if id(rule) not in chosen and needed <= words:
+                chosen.add(id(rule))
         for raw, rule in self._by_substring:
             if id(rule) not in chosen and raw in data:
                 chosen.add(id(rule))

@@ -14,7 +14,8 @@ Two kinds of rules:
   ``triggers`` lists the words (identifiers, numbers) without which the rule
   cannot fire, so a file that has none of them as a whole word is never
   walked for it; a trigger ending in ``_`` (``AF_``) or holding other
-  characters (``ftp://``) is matched as a plain substring.
+  characters (``ftp://``) is matched as a plain substring; a tuple of words
+  (``("connect", "25")``) needs all of them. Words in comments do not count.
 * :class:`AppRule` reads an app as a whole: its app.yaml model and deploy
   set (``check_app``).
 
@@ -137,7 +138,7 @@ class Rule:
 class SourceRule(Rule):
     """Reads one Python file; define ``visit_<LibcstNode>(self, node, ctx)``."""
 
-    triggers: ClassVar[Optional[Tuple[str, ...]]] = None
+    triggers: ClassVar[Optional[Tuple[object, ...]]] = None   # str or tuple of str
 
     @classmethod
     def node_types(cls) -> Dict[type, str]:
