@@ -282,8 +282,9 @@ class FileContext:
             rng = pos.get(p.node)
             line = col = end_line = end_col = None
             if rng is not None:
-                line, col = rng.start.line, rng.start.column + 1
-                end_line, end_col = rng.end.line, rng.end.column + 1
+                column_of = self.source.original_column
+                line, col = rng.start.line, column_of(rng.start.line, rng.start.column + 1)
+                end_line, end_col = rng.end.line, column_of(rng.end.line, rng.end.column + 1)
             stmt = pos.get(p.site.statement)
             span = None
             if line is not None:
@@ -300,7 +301,7 @@ class FileContext:
                     g = pos.get(if_node)
                     where = f" on line {g.start.line}" if g is not None else ""
                     why = f"it is behind an off-App-Engine check{where} (SERVER_SOFTWARE / APPENGINE_RUNTIME)"
-                message = f"{message} [info: not production code: {why}]"
+                message = f"{message} [not production code: {why}]"
             out.append(Finding(
                 code=p.rule.code, name=p.rule.name, severity=severity, path=self.path,
                 message=message, fix=p.fix, line=line, column=col, end_line=end_line,

@@ -97,7 +97,8 @@ class RuleSet:
 
 def _gae001(path: Path, problem: source.LoadProblem, text: Optional[source.SourceFile] = None) -> Finding:
     rule = registry.get("GAE001")
-    return Finding(code=rule.code, name=rule.name, severity=rule.severity, path=path,
+    severity = Severity.parse(problem.severity) if problem.severity else rule.severity
+    return Finding(code=rule.code, name=rule.name, severity=severity, path=path,
                    message=rule.message.format(reason=problem.reason), fix=rule.fix,
                    line=problem.line, column=problem.column if problem.line else None,
                    end_line=problem.line, statement=(problem.line, problem.line) if problem.line else None,
@@ -125,10 +126,33 @@ def check_file(ruleset: RuleSet, app: AppContext, path: Path, data: Optional[byt
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _check_source(ruleset, app, path, data, wanted_rules)
+        findings = _check_source(ruleset, app, path, data, wanted_rules)
     finally:
         if gc_was_enabled:
             gc.enable()
+    site = _vendored_site(app, path)
+    if site is not None:
+        findings = [_as_vendored(f, site) for f in findings]
+    return findings
+
+
+def _vendored_site(app: AppContext, path: Path) -> Optional[str]:
+    """The vendored directory (``lib``, on sys.path through
+    appengine_config.py) holding this file, if any."""
+    from .vendoring import app_modules
+    rel = app.relpath(path)
+    sites = app.memo("engine.vendored_sites", lambda: sorted(app_modules(app).sites, key=len, reverse=True))
+    return next((s for s in sites if rel.startswith(s + "/")), None)
+
+
+def _as_vendored(finding: Finding, site: str) -> Finding:
+    """Third-party code the app vendors: most of it (dev servers, reloaders,
+    command-line tools, tests) never runs on App Engine, so its findings are
+    information for the owner, not failures of the app."""
+    if finding.severity <= Severity.INFO or finding.code == "GAE002":
+        return finding
+    return finding.with_(severity=Severity.INFO, message=(
+        f"{finding.message} [third-party code vendored in `{site}/`: info, as the app may never run it]"))
 
 
 def _check_source(ruleset, app, path, data, wanted_rules) -> List[Finding]:
@@ -145,7 +169,8 @@ def _check_source(ruleset, app, path, data, wanted_rules) -> List[Finding]:
         model = semantic.build(src.module, wanted_types, _resolver_for(src, app, relpath),
                                main_is_script=relpath in app.cgi_scripts)
     except RecursionError:
-        return findings + [_gae001(path, source.LoadProblem("too deeply nested to analyse"))]
+        return findings + [_gae001(path, source.LoadProblem(
+            "nested too deeply for gaelint to analyse; it was not checked", severity="info"))]
     ctx = FileContext(src, app, model, relpath)
     for rule in wanted_rules:
         try:
@@ -161,7 +186,8 @@ def _check_source(ruleset, app, path, data, wanted_rules) -> List[Finding]:
     try:
         findings.extend(ctx.finish(lambda tops: positions.compute(src.module, src.parsed_text, tops)))
     except RecursionError:
-        findings.append(_gae001(path, source.LoadProblem("too deeply nested to locate findings")))
+        findings.append(_gae001(path, source.LoadProblem(
+            "nested too deeply for gaelint to locate its findings; it was not checked", severity="info")))
     return findings
 
 

@@ -74,6 +74,9 @@ def polarity(test: cst.BaseExpression, resolve: Resolve, flags: Dict[str, str]) 
                     return DEV
                 if word.startswith(_PROD_WORDS):
                     return PROD
+            # dev_appserver prefixes the app id with 'dev~'
+            if key == "APPLICATION_ID" and word and method == "startswith" and word.startswith("dev~"):
+                return DEV
     if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
         comp = test.comparisons[0]
         op = comp.operator
@@ -91,7 +94,9 @@ def polarity(test: cst.BaseExpression, resolve: Resolve, flags: Dict[str, str]) 
         if isinstance(op, (cst.Equal, cst.NotEqual, cst.Is, cst.IsNot)):
             for side, other in ((left, right), (right, left)):
                 key = _env_key(side, resolve)
-                if key == "APPENGINE_RUNTIME" and isinstance(other, cst.Name) and other.value == "None":
+                # no APPENGINE_RUNTIME / SERVER_SOFTWARE at all: a plain script, not App Engine
+                if key in ("APPENGINE_RUNTIME", "SERVER_SOFTWARE") and isinstance(other, cst.Name) \
+                        and other.value == "None":
                     result = DEV
                     return _flip(result) if isinstance(op, (cst.NotEqual, cst.IsNot)) else result
     # os.environ.get('APPENGINE_RUNTIME') -- truthy only on App Engine

@@ -88,8 +88,11 @@ def _convert(src: str, added_newline: bool) -> str:
     tree, print_statement = _parse(src)
     nodes = _preorder(tree)
     from . import python2_fixes     # imported here: it imports this module's helpers
+    rebound = frozenset(leaf.value for leaf in nodes
+                        if leaf.type == token.NAME and leaf.value in ("True", "False")
+                        and python2_fixes.rebinds(leaf))
     fixer = python2_fixes.Fixer(print_statement,
-                                "unicode_literals" in _future_features(tree))
+                                "unicode_literals" in _future_features(tree), rebound)
     # Children before parents (reverse pre-order): a fix that copies a subtree's
     # text (the ``>>f`` of a print) sees it already rewritten, and a fix that
     # wraps a subtree wraps the rewritten text.

@@ -35,10 +35,11 @@ import bisect
 import re
 from typing import List, Optional
 
-from .python2_fast_expr import comprehension, lambda_params, number_synthetic, tuple_params
-from .python2_fast_stmt import (KEYWORDS, RENAMED, Unsure, at_statement_start, backtick,
-                                except_clause, exec_statement, first_word, print_statement,
-                                raise_statement, star, word_before)
+from .python2_fast_expr import (backtick, comprehension, lambda_params, number_synthetic, star,
+                                tuple_params)
+from .python2_fast_stmt import (KEYWORDS, RENAMED, Unsure, at_statement_start, except_clause,
+                                exec_statement, first_word, print_statement, raise_statement,
+                                word_before)
 
 __all__ = ["quick_to_python3"]
 
@@ -47,7 +48,7 @@ _STRINGS = (r"'''[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*'''"
             r"|'[^\n'\\]*(?:\\.[^\n'\\]*)*'"
             r'|"[^\n"\\]*(?:\\.[^\n"\\]*)*"')
 # A number is an event only where it starts (not the 2 in x2 or 1.2).
-_NUMBER = r"(?<![\w.]{0}){0}(?:[\w.]|(?<=[0-9.][eE])[-+](?=[0-9]))*"
+_NUMBER = r"{0}(?<![\w.]{0})(?:[\w.]|(?<=[0-9.][eE])[-+](?=[0-9]))*"
 _EVENTS = re.compile(
     r"\n|#[^\n]*|" + _STRINGS + r"|\\\n|\(|\)|\[|\]|\{|\}|"
     + "|".join(_NUMBER.format(d) for d in "0123456789")
@@ -60,7 +61,8 @@ _EVENTS = re.compile(
 _KEYWORDS = re.compile(
     r"print\b|exec\b|raise\b|except\b|async\b|await\b|nonlocal\b|as\b|__future__\b"
     r"|def(?=[ \t]+\w+[ \t]*(?:\[|\([^)]*\())|class(?=[ \t]+\w+[ \t]*\[)"
-    r"|lambda(?=[^:\n]*\()|for(?=[^\n]*\bin\b[^\n\])}]*,)"
+    r"|lambda\b(?=[^:\n]*\()|for\b(?=[^\n]*\bin\b[^\n\])}]*,)"
+    r"|\.[ \t\f]*(?:True|False|None)\b|(?:def|class)[ \t]+(?:True|False|None)\b"
     r"|\n[ \t]*(?:(?:match|case)\b(?![ \t]*[=.])|type[ \t]+[A-Za-z_])")
 _SOFT_FIRST = re.compile(r"[ \t]*(?:(?:match|case)\b(?![ \t]*[=.])|type[ \t]+[A-Za-z_])")
 _BAD_CHARS = re.compile(r"[^\t\n\f\x20-\x7e]")
@@ -79,6 +81,10 @@ _FUTURE = re.compile(r"from[ \t]+(__future__)[ \t]+import[ \t]+(?:\(([\w\s,]*)\)
 _FUTURE_SCAN = re.compile(r"^from[ \t]+__future__[ \t]+import[ \t]+(?:\(([\w\s,]*)\)|([\w \t,]*))",
                           re.M)
 _LEADING_TABS = re.compile(r"^[ \t]*\t[ \t]*", re.M)
+# 7L.real.imag: the event swallowed the attributes, so no keyword may hide there.
+_ATTRIBUTES = re.compile(r"(?:\.(?!(?:print|exec|async|await|nonlocal|True|False|None)\b)"
+                         r"[A-Za-z_]\w*)+")
+_CONSTANT = re.compile(r"\.[ \t\f]*\w+")
 _OPENERS = {")": "(", "]": "[", "}": "{"}
 _NO_POS = 1 << 62
 
@@ -135,6 +141,8 @@ def _rewrite(text: str) -> str:
         s = m.start()
         if text[s] == "\n":
             hits.append((s + 1, "soft"))
+        elif text[s] == ".":
+            hits.append((s, "constant"))
         elif not s or not (text[s - 1].isalnum() or text[s - 1] == "_"):
             hits.append((s, m.group()))
     bad = [(m.start(), "bad") for m in _BAD_CHARS.finditer(text)]
@@ -151,10 +159,11 @@ def _rewrite(text: str) -> str:
     ticks = 0                              # open backticks among them
     line_start = 0                         # where the current logical line starts
     comment_end = -1                       # where the last comment ended
-    prev_end = 0
+    prev = None                            # the previous event (its end, when needed)
     for m in _EVENTS.finditer(text):
         s = m.start()
         if next_hit < s:
+            prev_end = prev.end() if prev is not None else 0
             while next_hit < s:
                 if next_hit >= prev_end:
                     _keyword(st, hits[hit], stack, line_start)
@@ -200,6 +209,9 @@ def _rewrite(text: str) -> str:
         elif c == "\\":
             if m.end() == s + 1:
                 raise Unsure("backslash outside a string")
+            if _LINE_END.match(text, s + 2):
+                # fissix ends the statement at a blank or comment-only line there.
+                raise Unsure("continuation into a blank line")
         elif c == "*":
             op = m.group()
             if not op.endswith("="):
@@ -212,8 +224,8 @@ def _rewrite(text: str) -> str:
                 backtick(text, stack.pop(), s, edits)
                 ticks -= 1
             else:
-                if ticks and text[stack[-1]] == "`":
-                    raise Unsure("nested backticks")
+                if (ticks and text[stack[-1]] == "`") or before == ".":
+                    raise Unsure("nested backticks, or x.`y`")
                 stack.append(s)
                 ticks += 1
         elif c == "<":
@@ -229,7 +241,8 @@ def _rewrite(text: str) -> str:
             raise Unsure("walrus or positional-only parameters")
         else:                                                   # a number
             _number(text, s, m.group(), edits)
-        prev_end = m.end()
+        prev = m
+    prev_end = prev.end() if prev is not None else 0
     while next_hit < _NO_POS:
         if next_hit >= prev_end:
             _keyword(st, hits[hit], stack, line_start)
@@ -262,16 +275,25 @@ def _keyword(st: _State, hit, stack, line_start) -> None:
         if word == "async" and _ASYNC_DEF.match(text, end):
             raise Unsure("async def")
         st.edits.append((end, end, 0, "_"))
+    elif word == "constant" or word.startswith(("def ", "class ", "def\t", "class\t")):
+        # Python 2 allows xmlrpclib.False and def None(): python2_fixes renames
+        # those names (not in import statements or decorators, where it keeps them).
+        if word == "constant":
+            if first_word(text, line_start) in ("import", "from") or \
+                    text[line_start:start].lstrip(" \t\f").startswith("@"):
+                raise Unsure("True/False/None in a dotted name")
+            end = _CONSTANT.match(text, start).end()
+        st.edits.append((end, end, 0, "_"))
     elif word == "as":
         if stack and first_word(text, line_start) != "from":
             raise Unsure("'as' inside brackets")
     elif word == "def":
         tuple_params(st, start, end)
     elif word == "lambda":
-        lambda_params(st, start, end, stack)
+        lambda_params(st, start, end, stack, line_start)
     elif word == "for":
         if stack:
-            comprehension(st, start, end)
+            comprehension(st, start, end, stack)
     elif word == "__future__":
         future = _FUTURE.match(text, line_start)
         if (stack or future is None or future.start(1) != start
@@ -293,14 +315,16 @@ def _number(text: str, start: int, value: str, edits) -> None:
     m = _NUMBER_FULL.match(value)
     number = m.group() if m else ""
     rest = value[len(number):]
-    if not number or (rest and not (rest[0] == "." and number[-1] in "lL")):
+    if not number or (rest and not (number[-1] in "lL" and _ATTRIBUTES.fullmatch(rest))):
         raise Unsure("number glued to a name or a dot")
     if number[-1] in "lL":
         body = number[:-1]
         if body.isdigit():
             if body[0] == "0" and len(body) > 1:
-                if "8" in body or "9" in body:
-                    raise Unsure("invalid octal")
+                if "8" in body or "9" in body or rest:
+                    # python2_fixes writes 0777L.real as "0777 .real", which
+                    # Python 3 rejects: leave that to the slow path.
+                    raise Unsure("invalid octal, or 0777L.attribute")
                 body = "0o" + body[1:]
             elif rest:
                 body += " "                   # 7L.real -> "7 .real", not the float 7.

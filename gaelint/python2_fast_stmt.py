@@ -35,7 +35,6 @@ _COMPOUND = frozenset("if elif else while for try except finally with def class"
 _ASSIGN = frozenset("= := += -= *= /= //= %= **= >>= <<= &= |= ^= @=".split())
 _EXPR_OPS = frozenset("+ - * / // % ** & | ^ ~ << >> @ .".split())
 _WORD = re.compile(r"[ \t\f]*([A-Za-z_]\w*)")
-_DEST = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
 
 _STRING = (r"[A-Za-z]{0,2}(?:'''[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*'''"
            r"|\"\"\"[^\"\\]*(?:(?:\\.|\"(?!\"\"))[^\"\\]*)*\"\"\""
@@ -44,7 +43,7 @@ _TOKEN = re.compile(
     r"[ \t\f]*(?:(\\\n)|(\n)|(#[^\n]*)|(" + _STRING + r")|([A-Za-z_]\w*)"
     r"|([0-9][\w.]*|\.[0-9][\w.]*)"
     r"|(\*\*=?|>>=?|<<=?|<>|!=|//=?|->|:=|[-+*/%&@|^=<>]=?|[~:;.,])"
-    r"|([(\[{])|([)\]}])|(`)|(.))", re.S)
+    r"|([(\[{])|([)\]}])|(`)|([^ \t\f]))", re.S)
 _KIND = {4: "s", 5: "n", 6: "d", 7: "o"}
 
 
@@ -95,7 +94,7 @@ def tokens(text: str, pos: int, stop: Optional[int] = None, stop_colon: bool = F
                 if value == ":" and stop_colon:
                     return out, start
             out.append((_KIND[k], value, start, end, depth))
-    if depth or inside:
+    if depth or (inside and stop is None):
         raise Unsure("statement ends inside brackets")
     return out, None
 
@@ -163,7 +162,7 @@ def is_(tok: Token, kind: str, value: str) -> bool:
     return tok[0] == kind and tok[1] == value
 
 
-def _check_args(toks: List[Token], depth: int) -> None:
+def check_args(toks: List[Token], depth: int) -> None:
     """Tokens that Python 3 accepts in a call's arguments but fissix does not in
     a statement's operands (keywords, ``*a``, a bare generator, yield)."""
     for i, (kind, value, _, _, d) in enumerate(toks):
@@ -185,9 +184,14 @@ def _group(toks: List[Token]) -> bool:
             and not any(t[4] == 0 for t in toks[1:-1]))
 
 
-def _group_keywords(toks: List[Token]) -> None:
-    if any(t[4] == 1 and t[0] == "o" and t[1] in _ASSIGN for t in toks):
-        raise Unsure("keyword argument in a parenthesised operand")
+def _group_check(toks: List[Token]) -> None:
+    """``( ... )`` that becomes a call's parentheses in Python 3: what a call
+    accepts and a parenthesised expression does not (``(a=1)``, ``(**k)``,
+    and ``(*a < b)``, where a call's star takes a whole comparison)."""
+    for i, (kind, value, _, _, depth) in enumerate(toks):
+        if depth == 1 and kind == "o" and (value in _ASSIGN or value in ("*", "**") and (
+                i == 0 or toks[i - 1][0] in "o(" and toks[i - 1][4] == 1)):
+            raise Unsure("keyword or unpacking in a parenthesised operand")
 
 
 def _after(text: str, end: int) -> int:
@@ -203,7 +207,7 @@ def print_statement(text, start, end, stack, line_start, edits) -> None:
     if not toks:
         edits.append((start, end, 0, "print()"))
         return
-    _check_args(toks, 0)
+    check_args(toks, 0)
     last_end = toks[-1][3]
     soft = is_(toks[-1], "o", ",") and toks[-1][4] == 0
     if is_(toks[0], "o", ">>"):
@@ -211,7 +215,7 @@ def print_statement(text, start, end, stack, line_start, edits) -> None:
         return
     if _group(toks):
         inner = toks[1:-1]
-        _group_keywords(inner)
+        _group_check(inner)
         wrap = bool(inner) and (is_(inner[0], "n", "yield") or any(
             t[4] == 1 and is_(t, "o", ",") for t in inner))
         if not wrap:
@@ -235,10 +239,6 @@ def _print_to(text, start, toks, soft, edits) -> None:
     if dest_end == 1:
         raise Unsure("print >> without a file")
     dest = text[toks[1][2]:toks[dest_end - 1][3]]
-    if not _DEST.fullmatch(dest) or any(
-            w in KEYWORDS or w in RENAMED or w in ("True", "False", "None")
-            for w in dest.split(".")):
-        raise Unsure("print >> to an expression")
     last_end = toks[-1][3]
     items = toks[dest_end + 1:]
     if commas and (not items or is_(items[0], "o", ",")):
@@ -252,6 +252,10 @@ def _print_to(text, start, toks, soft, edits) -> None:
             edits.append((last_end, last_end, 2, ","))      # *(x,) is a tuple
         edits.append((last_end, last_end, 3, "), end=' ')" if soft else "))"))
         return
+    if "\n" in dest:
+        raise Unsure("print >> file over lines")
+    # The file's text moves to the end; an edit inside it would overlap the
+    # deletion below, which _apply refuses.
     if not items:
         edits.append((start, last_end, 0, f"print(file={dest})"))
         return
@@ -269,12 +273,12 @@ def exec_statement(text, start, end, stack, line_start, edits) -> None:
     toks = statement_tokens(text, end)
     if not toks:
         raise Unsure("exec without code")
-    _check_args(toks, 0)
+    check_args(toks, 0)
     if _group(toks):
         inner = toks[1:-1]
         if not inner or is_(inner[0], "n", "yield"):
             raise Unsure("exec () or exec (yield)")
-        _group_keywords(inner)
+        _group_check(inner)
         return                  # exec (code) and exec (code, ns) already are calls
     ins = [i for i, t in enumerate(toks) if t[4] == 0 and is_(t, "n", "in")]
     if len(ins) > 1:
@@ -303,7 +307,7 @@ def raise_statement(text, start, end, stack, line_start, edits) -> None:
         return
     if len(commas) > 2 or not at_statement_start(text, start, stack, line_start):
         raise Unsure("raise operands")
-    _check_args(toks, 0)
+    check_args(toks, 0)
     exc, comma = toks[:commas[0]], toks[commas[0]]
     value = toks[commas[0] + 1:commas[1] if len(commas) == 2 else len(toks)]
     trace = toks[commas[1] + 1:] if len(commas) == 2 else None
@@ -313,7 +317,7 @@ def raise_statement(text, start, end, stack, line_start, edits) -> None:
         edits.append((comma[2], comma[3], 0, ""))
         edits.append((value[0][2], value[0][3], 0, "()"))   # None: no arguments
     elif _group(value) and not (len(value) > 2 and is_(value[1], "n", "yield")):
-        _group_keywords(value[1:-1])
+        _group_check(value[1:-1])
         edits.append((comma[2], comma[3], 0, ""))          # raise E, (a, b) is E(a, b)
     else:
         edits.append((comma[2], comma[3], 0, "("))
@@ -355,59 +359,6 @@ def except_clause(text, start, end, stack, line_start, edits) -> None:
     if (not exc or any(t[4] == 0 and is_(t, "n", "lambda") for t in exc) or len(target) != 1
             or target[0][0] != "n" or target[0][1] in KEYWORDS):
         raise Unsure("except target is not a name")
-    _check_args(exc, 0)
+    check_args(exc, 0)
     comma = toks[commas[0]]
     edits.append((comma[2], comma[3], 0, " as "))
-
-
-def backtick(text, opened, closed, edits) -> None:
-    """```x``` -> ``repr(x)``; ```a, b``` -> ``repr((a, b))``."""
-    toks, _ = tokens(text, opened + 1, closed)
-    if not toks or is_(toks[-1], "o", ","):
-        raise Unsure("empty backticks or trailing comma")
-    _check_args(toks, 0)
-    pair = any(t[4] == 0 and is_(t, "o", ",") for t in toks)
-    edits.append((opened, opened + 1, 0, "repr((" if pair else "repr("))
-    edits.append((closed, closed + 1, 0, "))" if pair else ")"))
-
-
-def star(text, pos, op, stack, line_start, comment_end, print_mode) -> None:
-    """A ``*``/``**`` right after ``(`` or ``,`` unpacks; Python 3 allows that in
-    more places than fissix's grammar (``[*a]``, ``print(*a)``, ``for x in *a``).
-    Allow only calls, parameters, tuples in parentheses and assignment targets."""
-    j = pos - 1
-    while j >= 0 and text[j] in " \t\f\n\\":
-        j -= 1
-    if j < 0:
-        raise Unsure("star at start")
-    newline = text.find("\n", j, pos)
-    if newline != -1 and comment_end == newline:
-        raise Unsure("star after a comment")
-    c = text[j]
-    if c in ")]}'\"":
-        return
-    if c == "`":
-        if stack and stack[-1] == j:
-            raise Unsure("star after a backtick")
-        return
-    if c.isalnum() or c == "_":
-        word, _ = word_before(text, j + 1)
-        if word[0].isdigit() or word not in KEYWORDS or (word == "print" and not print_mode):
-            return                                  # multiplication or power
-        if word == "lambda" or (word == "import" and op == "*"):
-            return
-        raise Unsure(f"unpacking after {word}")
-    if c not in "(,":
-        raise Unsure("unpacking after an operator")
-    if not stack:
-        if c != "," or first_word(text, line_start) in KEYWORDS:
-            raise Unsure("unpacking in a statement's operands")
-        return
-    top = stack[-1]
-    if text[top] != "(":
-        raise Unsure("unpacking in a list, dict, set or backticks")
-    if op == "**":
-        word, before = word_before(text, top)
-        if not (before in ")]" or (word and not word[0].isdigit() and (
-                word not in KEYWORDS or (word == "print" and not print_mode)))):
-            raise Unsure("** outside a call")

@@ -67,6 +67,35 @@ def _names_something(leaf) -> bool:
     return parent.type == syms.argument and kids[0] is leaf and kids[1].type == token.EQUAL
 
 
+# Where a leaf sits when it is the target of a binding statement.
+_TARGET_WRAPPERS = frozenset({syms.atom, syms.testlist_gexp, syms.exprlist, syms.testlist_star_expr,
+                              syms.testlist, syms.listmaker})
+_FOR_NODES = frozenset(getattr(syms, n) for n in ("for_stmt", "comp_for", "old_comp_for", "list_for")
+                       if hasattr(syms, n))
+
+
+def rebinds(leaf) -> bool:
+    """Is this ``True``/``False`` leaf bound as a variable?  Python 2 allows
+    ``True = 1``, ``(True, False) = (1, 0)``, ``for True in ...``, ``del True``,
+    ``global True`` and ``def f(True=1)`` (pycrypto's py21compat does)."""
+    node = leaf
+    while node.parent is not None and node.parent.type in _TARGET_WRAPPERS:
+        node = node.parent
+    parent = node.parent
+    if parent is None:
+        return False
+    kids = parent.children
+    if parent.type == syms.expr_stmt:
+        return kids[0] is node and len(kids) > 1 and kids[1].type != token.COLON
+    if parent.type in _FOR_NODES:
+        return len(kids) > 1 and kids[1] is node
+    if parent.type in (syms.del_stmt, syms.global_stmt):
+        return True
+    if parent.type in (syms.typedargslist, syms.varargslist, syms.parameters, syms.tname, syms.vfpdef):
+        return True
+    return False
+
+
 def _is_docstring(stmt) -> bool:
     first = stmt.children[0]
     return first.type == token.STRING or (
@@ -76,8 +105,12 @@ def _is_docstring(stmt) -> bool:
 class Fixer:
     """Per-file state (which grammar, synthetic-name counter) plus the fix table."""
 
-    def __init__(self, print_statement: bool, unicode_literals: bool = False):
+    def __init__(self, print_statement: bool, unicode_literals: bool = False,
+                 rebound: frozenset = frozenset()):
         self.print_statement = print_statement
+        # True/False that this module binds as variables: renamed everywhere
+        # in it (they are names here, and libcst only takes them as constants).
+        self.rebound = rebound
         self.unicode_literals = unicode_literals
         self.counter = 0
         self.fixes: Dict[int, Callable] = {
@@ -309,6 +342,9 @@ class Fixer:
         if inner:
             prepend(kids[-1], f"(lambda {', '.join(inner)}: ")
             append(kids[-1], f")({', '.join(call)})")
+        first = kids[1] if not kids[1].children else next(kids[1].leaves())
+        if not first.prefix and not kids[0].value.endswith(" "):
+            first.prefix = " "        # `lambda(x): x` lost its parenthesis: keep `lambda x`
         if node.type == syms.old_lambdef:
             # [x for x in y if lambda: z]: Python 3.9+ wants that lambda in parentheses.
             prepend(node, "(")
@@ -342,8 +378,8 @@ class Fixer:
         value = leaf.value
         if value in RENAMED:
             leaf.value += "_"
-        elif value in _CONSTANTS and _names_something(leaf):
-            leaf.value += "_"                         # xmlrpclib.False
+        elif value in _CONSTANTS and (value in self.rebound or _names_something(leaf)):
+            leaf.value += "_"                         # xmlrpclib.False, True = 1
         elif value == "print" and self.print_statement \
                 and leaf.parent.type != syms.print_stmt:
             leaf.value = "print()"                    # a bare print statement

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import re
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -142,6 +143,11 @@ def run(paths: Sequence[Path], ruleset: RuleSet, config: Config, *, all_files: b
         add_problem(problem)
     for target in targets:
         app = target.app
+        environment = _not_the_python27_sandbox(app.config)
+        if environment:
+            result.notices.append(f"{_display(app.config_path or app.root)}: {environment}, not the python27 "
+                                  "standard sandbox: skipped")
+            continue
         deploy = discovery.deploy_set(app, all_files=all_files)
         ctx = AppContext(app, deploy)
         ctx.cache = cache
@@ -156,8 +162,9 @@ def run(paths: Sequence[Path], ruleset: RuleSet, config: Config, *, all_files: b
         result.roots.append(app.root)
         if target.explicit:
             explicit_files[index] = set(files)
+        static = _static_matcher(app.config)
         for f in files:
-            if f.suffix in (".py",):
+            if f.suffix in (".py",) and not static(ctx.relpath(f)):
                 tasks.append((index, f))
         result.files += len(files)
     workers = jobs if jobs > 0 else (os.cpu_count() or 1)
@@ -180,6 +187,40 @@ def run(paths: Sequence[Path], ruleset: RuleSet, config: Config, *, all_files: b
         result.findings.extend(_postprocess(path, found, ruleset, config, apps, result))
     result.findings.sort(key=Finding.sort_key)
     return result
+
+
+def _not_the_python27_sandbox(config) -> Optional[str]:
+    """Managed VMs and the flexible environment run Python without the
+    sandbox (``vm: true``, ``env: flex``): none of the rules apply."""
+    data = getattr(config, "data", None)
+    if not isinstance(data, dict):
+        return None
+    if data.get("vm") is True:
+        return "a Managed VM app (`vm: true`)"
+    if str(data.get("env", "")).lower() in ("flex", "flexible", "2"):
+        return "a flexible environment app (`env: flex`)"
+    return None
+
+
+def _static_matcher(config):
+    """A predicate for files served as static content (``static_dir``, or
+    ``static_files`` with its ``upload`` pattern): the app cannot import them
+    unless the handler says ``application_readable: true``."""
+    prefixes, patterns = [], []
+    for handler in getattr(config, "handlers", None) or ():
+        raw = getattr(handler, "raw", None)
+        if not isinstance(raw, dict) or raw.get("application_readable") is True:
+            continue
+        if isinstance(raw.get("static_dir"), str):
+            prefixes.append(raw["static_dir"].strip("/") + "/")
+        if isinstance(raw.get("static_files"), str) and isinstance(raw.get("upload"), str):
+            try:
+                patterns.append(re.compile(raw["upload"] + r"\Z"))
+            except re.error:
+                continue
+    if not prefixes and not patterns:
+        return lambda rel: False
+    return lambda rel: rel.startswith(tuple(prefixes)) or any(p.match(rel) for p in patterns)
 
 
 def _postprocess(path: Path, found: List[Finding], ruleset: RuleSet, config: Config, apps, result,

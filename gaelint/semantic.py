@@ -277,9 +277,10 @@ class _Walker:
         body_site = dataclasses.replace(site, import_fallback=True) if fallback else site
         out = [(node.body, body_site)]
         out.extend((h, site) for h in node.handlers)
-        for extra in (node.orelse, node.finalbody):
-            if extra is not None:
-                out.append((extra, site))
+        if node.orelse is not None:     # runs only when the imports above worked
+            out.append((node.orelse, body_site))
+        if node.finalbody is not None:
+            out.append((node.finalbody, site))
         return out
 
     def _except(self, node, site):

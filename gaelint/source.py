@@ -39,6 +39,7 @@ class LoadProblem:
     line: Optional[int] = None
     column: Optional[int] = None
     fatal: bool = True     # False: reported, but the file is still analysed
+    severity: Optional[str] = None   # None: GAE001's own (error)
 
 
 @dataclass
@@ -51,12 +52,32 @@ class SourceFile:
     parsed_text: str = ""      # what libcst parsed (the Python 3 rewrite of a Python 2 file)
 
     _lines: Optional[List[str]] = None
+    _parsed_lines: Optional[List[str]] = None
 
     @property
     def lines(self) -> List[str]:
         if self._lines is None:
             self._lines = self.text.split("\n")
         return self._lines
+
+    def original_column(self, line: Optional[int], column: Optional[int]) -> Optional[int]:
+        """A 1-based column of the parsed text, on the line the user sees:
+        the Python 2 rewrite expands tabs in indentation (and may lengthen
+        a line), so shift by the change in leading whitespace."""
+        if line is None or column is None or not self.python2 or self.parsed_text is self.text:
+            return column
+        if self._parsed_lines is None:
+            self._parsed_lines = self.parsed_text.split("\n")
+        if line > len(self.lines) or line > len(self._parsed_lines):
+            return column
+        original, parsed = self.lines[line - 1], self._parsed_lines[line - 1]
+        if original == parsed:
+            return column
+        indent_original = len(original) - len(original.lstrip(" \t\f"))
+        indent_parsed = len(parsed) - len(parsed.lstrip(" \t\f"))
+        if column - 1 < indent_parsed:
+            return min(column, indent_original + 1)
+        return max(1, column - (indent_parsed - indent_original))
 
     def line_text(self, line: Optional[int]) -> Optional[str]:
         if line is None or line < 1 or line > len(self.lines):
@@ -166,6 +187,9 @@ def normalise_newlines(text: str) -> str:
     return text
 
 
+TOO_DEEP = "too deeply nested for the Python parser"
+
+
 def _python3_error(text: str) -> Optional[LoadProblem]:
     """None when CPython 3 accepts the text, else its syntax error."""
     try:
@@ -176,34 +200,38 @@ def _python3_error(text: str) -> Optional[LoadProblem]:
     except SyntaxError as exc:
         return LoadProblem(f"{exc.msg}", exc.lineno, exc.offset)
     except (RecursionError, MemoryError):
-        return LoadProblem("too deeply nested for the Python parser", None)
+        return LoadProblem(TOO_DEEP, None)
     except ValueError as exc:
         return LoadProblem(str(exc), None)
 
 
+# CPython 3 allows 200 nested brackets and 100 indentation levels; CPython
+# 2.7's parser stack overflows sooner (near 93 brackets: "s_push: parser stack
+# overflow"), so what these errors reject, Python 2.7 rejects as well.
 _NESTING_ERRORS = ("too many nested parentheses", "too many levels of indentation",
-                   "too many statically nested blocks", "too complex", "too deeply nested")
+                   "too many statically nested blocks", "too complex")
 
 
-def parse_text(text: str, python3_error: Optional[LoadProblem] = None,
-               build: bool = True) -> Tuple[cst.Module, bool, str]:
-    """(module, python2, parsed text) or raise _Fail with the reason and line.
-    ``build=False`` stops after the syntax decision (module is None)."""
-    py3_error = python3_error or _python3_error(text)
-    if py3_error is None:
-        try:
-            return _parse_module(text), False, text
-        except cst.ParserSyntaxError as exc:
-            raise _Fail(LoadProblem(f"libcst cannot parse this Python 3 syntax: {exc.message}",
-                                    exc.raw_line, exc.raw_column + 1)) from None
-        except RecursionError:
-            raise _Fail(LoadProblem("too deeply nested to analyse")) from None
-    if py3_error.reason.startswith(_NESTING_ERRORS):
-        # CPython 3 allows 200 nested brackets; CPython 2.7's parser stack
-        # overflows near 93 ("s_push: parser stack overflow"), so what is too
-        # deep for Python 3 is too deep for Python 2.7 as well.
-        raise _Fail(LoadProblem(f"too deeply nested for Python 2.7 and 3: {py3_error.reason}",
-                                py3_error.line, py3_error.column))
+def _too_deep_to_analyse(line: Optional[int]) -> "_Fail":
+    """A file Python 2.7 accepts but whose expressions nest deeper than
+    CPython 3's own parser goes (a chain of thousands of ``+``). CPython's
+    ``ast`` is the canary: libcst's native parser is only given text ``ast``
+    accepted, because on such text it can overflow the C stack."""
+    return _Fail(LoadProblem(
+        "Python 2.7 accepts this file, but it nests too deeply for gaelint to analyse "
+        "(thousands of chained operators?); it was not checked", line, severity="info"))
+
+
+def _python2_rewrite(text: str, py3_error: LoadProblem) -> str:
+    """The Python 3 spelling of a Python 2 file (fast path first), or _Fail."""
+    try:
+        from .python2_fast import quick_to_python3
+    except ImportError:       # pragma: no cover - the fast path is optional
+        quick_to_python3 = None
+    if quick_to_python3 is not None:
+        quick = quick_to_python3(text)
+        if quick is not None and _python3_error(quick) is None:
+            return quick
     from . import python2
     try:
         rewritten = python2.to_python3(text)
@@ -216,6 +244,35 @@ def parse_text(text: str, python3_error: Optional[LoadProblem] = None,
         raise _Fail(LoadProblem(f"invalid Python 2.7 syntax: {exc.message}", exc.line, exc.column)) from None
     except RecursionError:
         raise _Fail(LoadProblem("too deeply nested to analyse", py3_error.line)) from None
+    error = _python3_error(rewritten)
+    if error is not None:
+        if error.reason == TOO_DEEP:
+            raise _too_deep_to_analyse(None)
+        raise _Fail(LoadProblem(
+            f"gaelint could not translate this Python 2 file for analysis ({error.reason}); "
+            "please report it", error.line, error.column))
+    return rewritten
+
+
+def parse_text(text: str, python3_error: Optional[LoadProblem] = None,
+               build: bool = True) -> Tuple[cst.Module, bool, str]:
+    """(module, python2, parsed text) or raise _Fail with the reason and line.
+    ``build=False`` stops after the syntax decision (module is None)."""
+    py3_error = python3_error or _python3_error(text)
+    if py3_error is None:
+        if not build:
+            return None, False, text
+        try:
+            return _parse_module(text), False, text
+        except cst.ParserSyntaxError as exc:
+            raise _Fail(LoadProblem(f"libcst cannot parse this Python 3 syntax: {exc.message}",
+                                    exc.raw_line, exc.raw_column + 1)) from None
+        except RecursionError:
+            raise _too_deep_to_analyse(None) from None
+    if py3_error.reason.startswith(_NESTING_ERRORS):
+        raise _Fail(LoadProblem(f"too deeply nested for Python 2.7 and 3: {py3_error.reason}",
+                                py3_error.line, py3_error.column))
+    rewritten = _python2_rewrite(text, py3_error)
     if not build:
         return None, True, rewritten
     try:
@@ -225,7 +282,7 @@ def parse_text(text: str, python3_error: Optional[LoadProblem] = None,
             f"gaelint could not translate this Python 2 file for analysis ({exc.message}); "
             "please report it", exc.raw_line)) from None
     except RecursionError:
-        raise _Fail(LoadProblem("too deeply nested to analyse")) from None
+        raise _too_deep_to_analyse(None) from None
 
 
 def validate_text(text: str) -> bool:

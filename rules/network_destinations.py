@@ -269,9 +269,16 @@ class BlockedAddress(SourceRule):
                                   f"{entry['service']} on port {ports}")
             return
         kind = S.classify(host)
+        if kind == "private" and _has_vpc_connector(ctx):
+            return      # Serverless VPC Access reaches private addresses: the rule's own fix
         if kind is not None:
             ctx.report(self, node, call=S.call_text(ctx, node), verb=verb,
                        target=f"{S.endpoint(host, port)}, a {kind} address that App Engine blocks")
+
+
+def _has_vpc_connector(ctx) -> bool:
+    data = getattr(ctx.app.config, "data", None)
+    return isinstance(data, dict) and bool(data.get("vpc_access_connector"))
 
 
 def _positional(call: cst.Call, position: int):

@@ -131,3 +131,25 @@ def test_exit_codes(app, tmp_path):
     assert code == 2 and "does not exist" in err
     code, _, err = run_cli("check", app, "--fail-on", "loud")
     assert code == 2
+
+
+def test_python2_that_python3_chokes_on_is_still_analysed(app):
+    # `lambda(x):` without a space, and True/False bound as names (pycrypto's
+    # py21compat does it): valid Python 2.7, so every rule still runs.
+    (app / "compat.py").write_text(
+        "import os\n"
+        "try:\n    True, False\nexcept NameError:\n    (True, False) = (1, 0)\n"
+        "key = lambda(k, v): k\n"
+        "os.remove('stale.lock')\n")
+    _, doc = check_json(app)
+    assert [(c, l) for c, l, _ in findings(doc, "compat.py")] == [("GAE201", 7)]
+
+
+def test_a_flat_chain_python27_accepts_is_info_not_an_error(app):
+    # CPython 3's parser recurses on a 3,000-term chain; Python 2.7 imports it.
+    (app / "table.py").write_text("BLOB = " + " + ".join(["'ab'"] * 3000) + "\nfh = open('x', 'w')\n")
+    _, doc = check_json(app)
+    got = [(c, l, m) for c, l, m in findings(doc, "table.py")]
+    assert [c for c, _, _ in got] == ["GAE001"]
+    severity = [f["severity"] for f in doc["findings"] if f["path"].endswith("table.py")]
+    assert severity == ["info"] and "Python 2.7 accepts this file" in got[0][2]
