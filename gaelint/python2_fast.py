@@ -63,8 +63,8 @@ _KEYWORDS = re.compile(
     r"|def(?=[ \t]+\w+[ \t]*(?:\[|\([^)]*\())|class(?=[ \t]+\w+[ \t]*\[)"
     r"|lambda\b(?=[^:\n]*\()|for\b(?=[^\n]*\bin\b[^\n\])}]*,)"
     r"|\.[ \t\f]*(?:True|False|None)\b|(?:def|class)[ \t]+(?:True|False|None)\b"
-    r"|\n[ \t]*(?:(?:match|case)\b(?![ \t]*[=.])|type[ \t]+[A-Za-z_])")
-_SOFT_FIRST = re.compile(r"[ \t]*(?:(?:match|case)\b(?![ \t]*[=.])|type[ \t]+[A-Za-z_])")
+    r"|\n[ \t\f]*(?:(?:match|case)\b(?![ \t]*[=.])|type[ \t]+[A-Za-z_])")
+_SOFT_FIRST = re.compile(r"[ \t\f]*(?:(?:match|case)\b(?![ \t]*[=.])|type[ \t]+[A-Za-z_])")
 _BAD_CHARS = re.compile(r"[^\t\n\f\x20-\x7e]")
 
 _PREFIX_FIX = {"ur": "r", "uR": "R", "Ur": "r", "UR": "R"}
@@ -107,7 +107,9 @@ def quick_to_python3(text: str) -> Optional[str]:
         return None
     try:
         return _rewrite(text)
-    except (Unsure, IndexError, RecursionError):
+    except Unsure:
+        return None
+    except Exception:       # a bug here must never cost more than the slow path
         return None
 
 
@@ -295,9 +297,8 @@ def _keyword(st: _State, hit, stack, line_start) -> None:
         if stack:
             comprehension(st, start, end, stack)
     elif word == "__future__":
-        future = _FUTURE.match(text, line_start)
-        if (stack or future is None or future.start(1) != start
-                or (line_start and text[line_start - 1] != "\n")):
+        future = _FUTURE.match(text, line_start)      # "from" in column 0
+        if stack or future is None or future.start(1) != start:
             raise Unsure("__future__ outside a plain top-level import")
         st.found |= _features(future.group(2) or future.group(3) or "")
     else:                     # soft keyword, class C[T], non-ASCII or control character

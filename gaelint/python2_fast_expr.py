@@ -184,7 +184,9 @@ def lambda_params(st, start: int, end: int, stack: list, line_start: int) -> Non
     if colon is None:
         raise Unsure("lambda without a colon")
     tuples, drops = _params(text, params)
-    st.edits.extend((t[2], t[3], 0, "") for t in drops)
+    # lambda(x): x -> "lambda x: x", not "lambdax: x" (python2_fixes adds the space too).
+    glued = params[0][2] if params and text[params[0][2] - 1] not in " \t\f\n\\" else -1
+    st.edits.extend((t[2], t[3], 0, " " if t[2] == glued else "") for t in drops)
     if not tuples:
         return
     # In a comprehension's condition or iterable fissix reads an old-style
@@ -207,7 +209,7 @@ def lambda_params(st, start: int, end: int, stack: list, line_start: int) -> Non
                 call.append("*" + name)
             else:
                 call.extend(name + path for _, path in names)
-            st.edits.append((tup[0][2], tup[-1][3], 0, name))
+            st.edits.append((tup[0][2], tup[-1][3], 0, (" " if tup[0][2] == glued else "") + name))
         st.edits.append((body[0][2], body[0][2], 0, f"(lambda {', '.join(inner)}: "))
         st.edits.append((body[-1][3], body[-1][3], 1, f")({', '.join(call)})"))
         return counter
@@ -255,8 +257,9 @@ def comprehension(st, start: int, end: int, stack: list) -> None:
     for item in items:
         if item[0][0] == "o" and item[0][1] in ("*", "**"):
             raise Unsure("unpacking after in")      # Python 3 allows (a, *b) there
+    last = toks[stop - 1]                   # the trailing comma, if any, stays inside
     st.edits.append((items[0][0][2], items[0][0][2], 0, "("))
-    st.edits.append((items[-1][-1][3], items[-1][-1][3], 1, ")"))
+    st.edits.append((last[3], last[3], 1, ")"))
 
 
 def backtick(text, opened, closed, edits) -> None:

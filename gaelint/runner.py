@@ -86,6 +86,13 @@ def _check_one(task):
     return found
 
 
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
 def _run_files(ruleset: RuleSet, apps: List[AppContext], tasks, jobs: int, cache=None) -> List[List[Finding]]:
     app_keys = [app_fingerprint(a) for a in apps] if cache is not None else ()
     _init_worker(ruleset, apps, cache, app_keys)
@@ -105,10 +112,15 @@ def _run_files(ruleset: RuleSet, apps: List[AppContext], tasks, jobs: int, cache
         if mp is None:
             done = [_check_one(t) for t in todo]
         else:
-            chunk = max(1, min(32, len(todo) // (jobs * 8)))
+            # Largest files first, so no worker is left with a big one at the end.
+            order = sorted(range(len(todo)), key=lambda i: -_size(todo[i][1]))
+            chunk = max(1, min(16, len(todo) // (jobs * 16)))
             with ProcessPoolExecutor(max_workers=jobs, mp_context=mp, initializer=_init_worker,
                                      initargs=(ruleset, apps, cache, app_keys)) as pool:
-                done = list(pool.map(_check_one, todo, chunksize=chunk))
+                by_size = list(pool.map(_check_one, [todo[i] for i in order], chunksize=chunk))
+            done = [None] * len(todo)
+            for i, found in zip(order, by_size):
+                done[i] = found
     for i, found in zip(missing, done):
         results[i] = found
     return results
