@@ -68,7 +68,7 @@ class AppContext:
 
     def relpath(self, path: Path) -> str:
         try:
-            return path.relative_to(self.root).as_posix()
+            return self.deploy.relpath(path)
         except ValueError:
             return path.as_posix()
 

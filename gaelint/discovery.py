@@ -92,7 +92,11 @@ class DeploySet:
 
     def relpath(self, path: Path) -> str:
         """Path relative to the app root with '/' separators (ValueError if outside)."""
-        return Path(os.path.abspath(path)).relative_to(self.root).as_posix()
+        # String work: pathlib's relative_to is a hot spot on warm runs.
+        text, root = os.path.abspath(path), str(self.root)
+        if text.startswith(root) and text[len(root):len(root) + 1] == os.sep:
+            return text[len(root) + 1:].replace(os.sep, "/")
+        return Path(text).relative_to(self.root).as_posix()
 
     def is_deployed(self, relpath: str) -> bool:
         """Whether this existing file is uploaded."""

@@ -211,9 +211,10 @@ def _rewrite(text: str) -> str:
         elif c == "\\":
             if m.end() == s + 1:
                 raise Unsure("backslash outside a string")
-            if _LINE_END.match(text, s + 2):
-                # fissix ends the statement at a blank or comment-only line there.
-                raise Unsure("continuation into a blank line")
+            if not stack and not text[line_start:s].strip(" \t\f"):
+                # A line holding only "\": fissix measures its indentation (and
+                # may reject it), Python 3 skips it.
+                raise Unsure("a line that is only a continuation")
         elif c == "*":
             op = m.group()
             if not op.endswith("="):
@@ -226,8 +227,10 @@ def _rewrite(text: str) -> str:
                 backtick(text, stack.pop(), s, edits)
                 ticks -= 1
             else:
-                if (ticks and text[stack[-1]] == "`") or before == ".":
-                    raise Unsure("nested backticks, or x.`y`")
+                # not`x` would become the name notrepr (python2_fixes writes that).
+                if (ticks and text[stack[-1]] == "`") or before == "." or (
+                        word and s and text[s - 1] == word[-1]):
+                    raise Unsure("nested backticks, x.`y` or a keyword glued to `y`")
                 stack.append(s)
                 ticks += 1
         elif c == "<":

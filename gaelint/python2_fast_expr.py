@@ -151,6 +151,8 @@ def _body_start(text: str, colon: int):
                 raise Unsure("no body")
             return pos, None
         pos = block.end()
+        if pos == len(text):
+            raise Unsure("no body")
         word = first_word(text, pos)
         if word == "try" and _TRY.match(text, pos):
             colon = _TRY.match(text, pos).end() - 1

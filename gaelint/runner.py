@@ -195,8 +195,10 @@ def run(paths: Sequence[Path], ruleset: RuleSet, config: Config, *, all_files: b
         for path in result.checked + [c.app.config_path for c in apps if c.app.config_path]:
             if path.suffix in (".py", ".yaml", ".yml"):
                 by_path.setdefault(path, [])
+    unused_noqa = suppress.UNUSED_CODE in ruleset.codes
     for path, found in sorted(by_path.items(), key=lambda kv: str(kv[0])):
-        result.findings.extend(_postprocess(path, found, ruleset, config, apps, result))
+        if found or unused_noqa:    # a clean file has nothing to suppress: don't read it again
+            result.findings.extend(_postprocess(path, found, ruleset, config, apps, result))
     result.findings.sort(key=Finding.sort_key)
     return result
 

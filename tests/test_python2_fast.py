@@ -171,7 +171,9 @@ def test_strings_keep_their_text():
     "class C[T]: pass\n", "def f[T](x): pass\n", "x = 0b1L\n", "x = 089\n", "x = 1.5L\n",
     "x = 0777L.real\n", "lambda (a, )b: a\n", "print >>f,\n", "f = lambda (a, b): lambda (c): c\n",
     "from __future__ import print_function\nprint x\n", "x += *a, b\n", "x = 7L.real.print\n",
-    "def f((a, b)):# no body", "x = [y for y in a,]\n", "lambda (a, b) c: a\n",
+    "def f((a, b)):# no body", "def f((a, b)):\n", "x = [y for y in a,]\n",
+    "lambda (a, b) c: a\n", "if`notNone`", "x = not`y`\n", " \\\n\n",
+    "if x:\n    y = 1\n    \\\n# c\n",
     "# comment mentioning from __future__ import print_function\nimport __future__\nprint x\n",
 ])
 def test_no_rewrite_where_fissix_and_python3_disagree(src):
