@@ -92,7 +92,9 @@ def rebinds(leaf) -> bool:
     if parent.type in (syms.del_stmt, syms.global_stmt):
         return True
     if parent.type in (syms.typedargslist, syms.varargslist, syms.parameters, syms.tname, syms.vfpdef):
-        return True
+        # a parameter's name, not its default value (`def f(x=False)`)
+        previous = node.prev_sibling
+        return previous is None or previous.type != token.EQUAL
     return False
 
 

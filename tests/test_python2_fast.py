@@ -180,10 +180,6 @@ def test_no_rewrite_where_fissix_and_python3_disagree(src):
     assert contract(src) is None, quick_to_python3(src)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "slow-path bug: python2_fixes.rebinds() counts a parameter's default value as a "
-    "binding, so to_python3 renames every True/False of the module to True_/False_; "
-    "drop this marker once it only counts parameter names"))
 def test_true_and_false_defaults_stay_constants():
     src = "def f(x=False, y=(True, 1)):\n    return x is False\nprint f()\n"
     assert quick_to_python3(src) == (
