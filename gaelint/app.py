@@ -37,7 +37,8 @@ class AppContext:
         (their ``if __name__ == '__main__':`` block *is* production code)."""
         def compute():
             out = set()
-            for h in getattr(self.config, "handlers", None) or ():
+            configs = [self.config, *(getattr(self.app, "service_configs", None) or ())]
+            for h in (h for c in configs for h in (getattr(c, "handlers", None) or ())):
                 script = getattr(h, "script", None)
                 if isinstance(script, str) and ("/" in script or script.endswith(".py")):
                     out.add(script.lstrip("/"))

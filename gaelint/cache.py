@@ -46,16 +46,35 @@ def default_dir() -> Path:
 
 
 def engine_fingerprint(codes) -> str:
-    h = hashlib.sha256(f"{FORMAT}|{__version__}|{','.join(sorted(codes))}".encode())
-    for name, module in sorted(sys.modules.items()):
-        if name == "gaelint" or name.startswith("gaelint.") or name.startswith("rules."):
-            path = getattr(module, "__file__", None)
-            if path:
-                try:
-                    st = os.stat(path)
-                except OSError:
-                    continue
-                h.update(f"|{name}:{st.st_size}:{st.st_mtime_ns}".encode())
+    """Everything of gaelint's own that findings depend on: its version,
+    the selected codes, the size and mtime of every engine module, rule
+    module (built-in or plugin) and data table, and the libcst and Python
+    versions (the cache directory is shared between environments)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from . import registry
+
+    try:
+        libcst_version = version("libcst")
+    except PackageNotFoundError:  # pragma: no cover
+        libcst_version = "?"
+    h = hashlib.sha256(f"{FORMAT}|{__version__}|{','.join(sorted(codes))}|{libcst_version}|"
+                       f"{sys.version}".encode())
+    package = Path(__file__).resolve().parent
+    files = {*package.glob("*.py"), *package.glob("data/*.json")}
+    import gaelint.rules as builtin
+    for folder in builtin.__path__:
+        files.update(Path(folder).glob("*.py"))
+    for rule in registry.all_rules():
+        module = sys.modules.get(rule.__module__)
+        if getattr(module, "__file__", None):
+            files.add(Path(module.__file__))
+    for path in sorted(files):
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        h.update(f"|{path}:{st.st_size}:{st.st_mtime_ns}".encode())
     return h.hexdigest()
 
 

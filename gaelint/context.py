@@ -269,6 +269,20 @@ class FileContext:
         hint = _format(fix or rule.fix, fmt)
         self._pending.append(_Pending(rule, node, self.site, text, hint, severity or rule.severity))
 
+    @staticmethod
+    def _statement_span(statement, pos, line: int, end_line: Optional[int]) -> Tuple[int, int]:
+        """The lines a ``# noqa`` may sit on: the whole simple statement, or
+        a compound statement's header (``if``/``with``/``def`` up to its
+        colon, decorators included), never its body."""
+        stmt = pos.get(statement)
+        if stmt is None:
+            return (line, end_line or line)
+        end = stmt.end.line
+        if not isinstance(statement, cst.SimpleStatementLine):
+            body = pos.get(getattr(statement, "body", None))
+            end = body.start.line if body is not None else (end_line or line)
+        return (min(stmt.start.line, line), max(end, end_line or line))
+
     def finish(self, positions: Callable[[], Dict[cst.CSTNode, Any]]) -> List[Finding]:
         """Turn pending reports into findings (positions are computed only
         when there is something to report)."""
@@ -285,12 +299,9 @@ class FileContext:
                 column_of = self.source.original_column
                 line, col = rng.start.line, column_of(rng.start.line, rng.start.column + 1)
                 end_line, end_col = rng.end.line, column_of(rng.end.line, rng.end.column + 1)
-            stmt = pos.get(p.site.statement)
             span = None
             if line is not None:
-                start = stmt.start.line if stmt is not None else line
-                end = stmt.end.line if stmt is not None and isinstance(p.site.statement, cst.SimpleStatementLine) else end_line
-                span = (min(start, line), max(end or line, end_line or line))
+                span = self._statement_span(p.site.statement, pos, line, end_line)
             severity, message = p.severity, p.message
             if p.site.guard is not None:
                 kind, if_node, _ = p.site.guard

@@ -82,7 +82,12 @@ class RuleSet:
         if not self.prefilter:
             return list(self.source_rules)
         chosen = set(map(id, self._always))
-        code = _COMMENT_OR_STRING.sub(_drop_comment, data) if b"#" in data else data
+        if b"#" in data:
+            if b"\r" in data:          # CR-only files: a comment ends at \r too
+                data = data.replace(b"\r", b"\n")
+            code = _COMMENT_OR_STRING.sub(_drop_comment, data)
+        else:
+            code = data
         words = set(_WORD.findall(code))
         for word in self._words.intersection(words):
             chosen.update(map(id, self._by_word[word]))
@@ -115,7 +120,15 @@ def _gae002(path: Path, rule_code: str, exc: BaseException) -> Finding:
 
 def check_file(ruleset: RuleSet, app: AppContext, path: Path, data: Optional[bytes] = None) -> List[Finding]:
     """Every source rule on one Python file (``data``: its bytes, e.g. from
-    stdin, instead of reading ``path``)."""
+    stdin, instead of reading ``path``). Whatever goes wrong stays with this
+    file: a failure of gaelint itself is a GAE002 here, and the run goes on."""
+    try:
+        return _check_file(ruleset, app, path, data)
+    except Exception as exc:  # noqa: BLE001 - last resort: one file never stops the run
+        return [_gae002(path, "the engine", exc)]
+
+
+def _check_file(ruleset: RuleSet, app: AppContext, path: Path, data: Optional[bytes]) -> List[Finding]:
     if data is None:
         data, problem = source.read(path)
         if problem is not None:

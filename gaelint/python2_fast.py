@@ -39,7 +39,7 @@ from .python2_fast_expr import (backtick, comprehension, lambda_params, number_s
                                 tuple_params)
 from .python2_fast_stmt import (KEYWORDS, RENAMED, Unsure, at_statement_start, except_clause,
                                 exec_statement, first_word, print_statement, raise_statement,
-                                word_before)
+                                tokens, word_before)
 
 __all__ = ["quick_to_python3"]
 
@@ -63,6 +63,7 @@ _KEYWORDS = re.compile(
     r"|def(?=[ \t]+\w+[ \t]*(?:\[|\([^)]*\())|class(?=[ \t]+\w+[ \t]*\[)"
     r"|lambda\b(?=[^:\n]*\()|for\b(?=[^\n]*\bin\b[^\n\])}]*,)"
     r"|\.[ \t\f]*(?:True|False|None)\b|(?:def|class)[ \t]+(?:True|False|None)\b"
+    r"|=[ \t\f]*yield\b|:[ \t\f(\[]*(?:True|False)\b"
     r"|\n[ \t\f]*(?:(?:match|case)\b(?![ \t]*[=.])|type[ \t]+[A-Za-z_])")
 _SOFT_FIRST = re.compile(r"[ \t\f]*(?:(?:match|case)\b(?![ \t]*[=.])|type[ \t]+[A-Za-z_])")
 _BAD_CHARS = re.compile(r"[^\t\n\f\x20-\x7e]")
@@ -84,6 +85,7 @@ _LEADING_TABS = re.compile(r"^[ \t]*\t[ \t]*", re.M)
 # 7L.real.imag: the event swallowed the attributes, so no keyword may hide there.
 _ATTRIBUTES = re.compile(r"(?:\.(?!(?:print|exec|async|await|nonlocal|True|False|None)\b)"
                          r"[A-Za-z_]\w*)+")
+_DEF_PAREN = re.compile(r"\bdef[ \t]+\w+[ \t]*\Z")
 _CONSTANT = re.compile(r"\.[ \t\f]*\w+")
 _OPENERS = {")": "(", "]": "[", "}": "{"}
 _NO_POS = 1 << 62
@@ -145,6 +147,10 @@ def _rewrite(text: str) -> str:
             hits.append((s + 1, "soft"))
         elif text[s] == ".":
             hits.append((s, "constant"))
+        elif text[s] == "=":
+            hits.append((s, "= yield"))
+        elif text[s] == ":":
+            hits.append((s, ": True"))
         elif not s or not (text[s - 1].isalnum() or text[s - 1] == "_"):
             hits.append((s, m.group()))
     bad = [(m.start(), "bad") for m in _BAD_CHARS.finditer(text)]
@@ -289,6 +295,17 @@ def _keyword(st: _State, hit, stack, line_start) -> None:
                 raise Unsure("True/False/None in a dotted name")
             end = _CONSTANT.match(text, start).end()
         st.edits.append((end, end, 0, "_"))
+    elif word == "= yield":
+        # x: int = yield 2 is Python 3 only (fissix wants a test there).
+        if any(t[4] == 0 and t[1] == ":"
+               for t in tokens(text, line_start, start, inside=True)[0]):
+            raise Unsure("annotated assignment of a yield")
+    elif word == ": True":
+        # def f(x: True): python2_fixes.rebinds() takes an annotation for a
+        # binding and renames every True of the module; leave that to it.
+        opened = stack[0] if stack else 0
+        if stack and text[opened] == "(" and _DEF_PAREN.search(text, max(0, opened - 200), opened):
+            raise Unsure("True/False as a parameter annotation")
     elif word == "as":
         if stack and first_word(text, line_start) != "from":
             raise Unsure("'as' inside brackets")

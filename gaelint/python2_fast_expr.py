@@ -266,7 +266,7 @@ def comprehension(st, start: int, end: int, stack: list) -> None:
 
 def backtick(text, opened, closed, edits) -> None:
     """```x``` -> ``repr(x)``; ```a, b``` -> ``repr((a, b))``."""
-    toks, _ = tokens(text, opened + 1, closed)
+    toks, _ = tokens(text, opened + 1, closed, inside=True)   # may hold comments
     if not toks or is_(toks[-1], "o", ","):
         raise Unsure("empty backticks or trailing comma")
     check_args(toks, 0)

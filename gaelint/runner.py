@@ -16,6 +16,7 @@ from .config import Config
 from .engine import RuleSet, check_app, check_file, _gae001
 from .findings import Finding, Severity
 from .cache import app_fingerprint
+from .suppress import UNSUPPRESSIBLE as ALWAYS_REPORTED   # gaelint's own failures (GAE002)
 from .source import LoadProblem, read as read_source
 
 
@@ -62,25 +63,27 @@ def _init_worker(ruleset, apps, cache=None, app_keys=()):
 
 
 def _cached(app_index: int, path: Path):
-    """(cache key, findings or None) for a file, or (None, None) without a cache."""
+    """(cache key, findings or None, bytes) for a file; (None, None, None)
+    without a cache or when the file cannot be read."""
     cache = _WORKER.get("cache")
     if cache is None:
-        return None, None
+        return None, None, None
     data, problem = read_source(path)
     if problem is not None:
-        return None, None
+        return None, None, None
     app = _WORKER["apps"][app_index]
     key = cache.key(data, app.relpath(path), _WORKER["app_keys"][app_index])
-    return key, cache.get(key, app.root)
+    return key, cache.get(key, app.root), data
 
 
 def _check_one(task):
     app_index, path = task
     ruleset, apps = _WORKER["ruleset"], _WORKER["apps"]
-    key, found = _cached(app_index, path)
+    key, found, data = _cached(app_index, path)
     if found is not None:
         return found
-    found = check_file(ruleset, apps[app_index], path)
+    # the bytes the key was made from are the bytes checked
+    found = check_file(ruleset, apps[app_index], path, data)
     if key is not None and not any(f.code == "GAE002" for f in found):
         _WORKER["cache"].put(key, apps[app_index].root, found)
     return found
@@ -114,7 +117,7 @@ def _run_files(ruleset: RuleSet, apps: List[AppContext], tasks, jobs: int, cache
         else:
             # Largest files first, so no worker is left with a big one at the end.
             order = sorted(range(len(todo)), key=lambda i: -_size(todo[i][1]))
-            chunk = max(1, min(16, len(todo) // (jobs * 16)))
+            chunk = 1           # a chunk of the largest files would all go to one worker
             with ProcessPoolExecutor(max_workers=jobs, mp_context=mp, initializer=_init_worker,
                                      initargs=(ruleset, apps, cache, app_keys)) as pool:
                 by_size = list(pool.map(_check_one, [todo[i] for i in order], chunksize=chunk))
@@ -167,9 +170,10 @@ def run(paths: Sequence[Path], ruleset: RuleSet, config: Config, *, all_files: b
         apps.append(ctx)
         if app.implicit:
             result.notices.append(f"no app.yaml at or above {_display(app.root)}: checked as a python27 app with default settings")
-        for problem in deploy.problems:
-            add_problem(problem)
         files = [f for f in target.files if not config.excludes(f, [ctx.root])]
+        for problem in deploy.problems:
+            if not target.explicit or problem.path in files:
+                add_problem(problem)
         result.checked.extend(files)
         result.roots.append(app.root)
         if target.explicit:
@@ -188,7 +192,7 @@ def run(paths: Sequence[Path], ruleset: RuleSet, config: Config, *, all_files: b
         only = explicit_files.get(index)
         for f in check_app(ruleset, ctx, only):
             # Checking single files (pre-commit): report on those files only.
-            if only is not None and f.path not in only:
+            if only is not None and f.path not in only and f.code not in ALWAYS_REPORTED:
                 continue
             by_path.setdefault(f.path, []).append(f)
     if suppress.UNUSED_CODE in ruleset.codes:  # files without findings may hold stale noqa
@@ -242,7 +246,7 @@ def _postprocess(path: Path, found: List[Finding], ruleset: RuleSet, config: Con
     found = [f for f in found if f.code in ruleset.codes or f.code in ("GAE001", "GAE002")]
     ignored = config.ignored_codes(path, [c.root for c in apps]) if config.per_file_ignores else []
     if ignored:
-        found = [f for f in found if not any(f.code.startswith(c) for c in ignored)]
+        found = [f for f in found if f.code in ALWAYS_REPORTED or not any(f.code.startswith(c) for c in ignored)]
     if text is None and path.is_file() and path.suffix in (".py", ".yaml", ".yml"):
         try:
             text = path.read_text("utf-8", "replace").replace("\r\n", "\n").replace("\r", "\n")

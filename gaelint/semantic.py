@@ -306,8 +306,9 @@ class _Walker:
         if scope.class_scope is not None and every and not _is_static(node):
             scope.self_name = every[0].name.value
         inner = dataclasses.replace(site, scope=scope, statement=node)
-        out = [(d, site) for d in node.decorators]
-        out.append((node.params, site))
+        header = dataclasses.replace(site, statement=node)    # decorators, defaults: this def's
+        out = [(d, header) for d in node.decorators]
+        out.append((node.params, header))
         out.append((node.body, inner))
         return out
 
@@ -318,9 +319,10 @@ class _Walker:
             self.model.classes[node.name.value] = node
         scope = Scope("class", node, outer)
         inner = dataclasses.replace(site, scope=scope, statement=node)
-        out = [(d, site) for d in node.decorators]
-        out.extend((b, site) for b in node.bases)
-        out.extend((k, site) for k in node.keywords)
+        header = dataclasses.replace(site, statement=node)    # decorators, bases: this class's
+        out = [(d, header) for d in node.decorators]
+        out.extend((b, header) for b in node.bases)
+        out.extend((k, header) for k in node.keywords)
         out.append((node.body, inner))
         return out
 

@@ -229,7 +229,10 @@ def _python2_rewrite(text: str, py3_error: LoadProblem) -> str:
     except ImportError:       # pragma: no cover - the fast path is optional
         quick_to_python3 = None
     if quick_to_python3 is not None:
-        quick = quick_to_python3(text)
+        try:
+            quick = quick_to_python3(text)
+        except Exception:  # noqa: BLE001 - the fast path is an optimisation: fall back
+            quick = None
         if quick is not None and _python3_error(quick) is None:
             return quick
     from . import python2
@@ -244,6 +247,10 @@ def _python2_rewrite(text: str, py3_error: LoadProblem) -> str:
         raise _Fail(LoadProblem(f"invalid Python 2.7 syntax: {exc.message}", exc.line, exc.column)) from None
     except RecursionError:
         raise _Fail(LoadProblem("too deeply nested to analyse", py3_error.line)) from None
+    except Exception as exc:  # noqa: BLE001 - fissix can fail on text it should reject
+        raise _Fail(LoadProblem(f"invalid syntax for Python 2.7 and Python 3: {py3_error.reason} "
+                                f"(the Python 2 reader failed: {type(exc).__name__})",
+                                py3_error.line, py3_error.column)) from None
     error = _python3_error(rewritten)
     if error is not None:
         if error.reason == TOO_DEEP:

@@ -59,7 +59,7 @@ class Directives:
     @classmethod
     def parse(cls, text: str) -> "Directives":
         d = cls()
-        if "noqa" not in text and "NOQA" not in text and "Noqa" not in text:
+        if "noqa" not in text.lower():
             return d
         for number, line in enumerate(text.split("\n"), 1):
             if "#" not in line:

@@ -166,7 +166,11 @@ def _compute(app) -> AppModules:
     mods = AppModules(rels, app.root)
     unresolved = False
     for rel in _path_scripts(mods, app.root):
-        for fragments in app.file_fact(app.root / rel, "sys-path-entries", _sys_path_entries):
+        try:
+            entries = app.file_fact(app.root / rel, "sys-path-entries", _sys_path_entries)
+        except RecursionError:          # too deep for libcst's visitor: path unknown
+            entries = [None]
+        for fragments in entries:
             if fragments is None:
                 unresolved = True       # no literal to go by: the path is unknown
                 continue

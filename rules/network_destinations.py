@@ -54,9 +54,9 @@ class SmtpPort25(SourceRule):
         `smtplib.SMTP_SSL(host, 465)`.
     """
     sources = ("https://cloud.google.com/appengine/docs/python/sockets (limitations: port 25 blocked) — gae-facts §4",)
-    # An SMTP client names its class; a socket connection to port 25 needs
-    # both the call and the number (a literal or a constant of this file).
-    triggers = ("SMTP", "SMTP_SSL", "LMTP", ("connect", "25"), ("connect_ex", "25"), ("create_connection", "25"))
+    # An SMTP client names its class; a socket connection names its call.
+    # (Not the number: the port may be spelled 25L, 0x19, 031 or 20 + 5.)
+    triggers = ("SMTP", "SMTP_SSL", "LMTP", "connect", "connect_ex", "create_connection")
 
     VALID = (
         Valid("""

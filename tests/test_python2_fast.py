@@ -127,6 +127,7 @@ TRICKY = [
     # continuations and brackets
     "x = 1 + \\\n    2\nprint x, \\\n    {1: [2, (3, {4})]}, lambda y: {y}, {5, 6}\n",
     "print [a for a in (1, 2) if a], dict(k=1), (lambda: 0)()\n",
+    "print (`a  # comment\n, b`,\n    ())\n",
     "if x: print y\nelse: print z\nfor i in x: print i,\nx = 1; print x; print\n",
     "class C(object): print 'body'\ndef f(a=lambda: 1): print a\nwhile 0: print\n",
     "print obj.attr, obj[1:2], obj(*a, **k), -x, not y, x if y else z\n",
@@ -173,7 +174,8 @@ def test_strings_keep_their_text():
     "from __future__ import print_function\nprint x\n", "x += *a, b\n", "x = 7L.real.print\n",
     "def f((a, b)):# no body", "def f((a, b)):\n", "x = [y for y in a,]\n",
     "lambda (a, b) c: a\n", "if`notNone`", "x = not`y`\n", " \\\n\n",
-    "if x:\n    y = 1\n    \\\n# c\n",
+    "if x:\n    y = 1\n    \\\n# c\n", "def f():\n    y = 1; x: int = yield 2\n",
+    "def f(x: True):\n    return True\n",
     "# comment mentioning from __future__ import print_function\nimport __future__\nprint x\n",
 ])
 def test_no_rewrite_where_fissix_and_python3_disagree(src):
