@@ -257,8 +257,10 @@ def comprehension(st, start: int, end: int, stack: list) -> None:
     if any(not item for item in items):
         raise Unsure("empty item")
     for item in items:
-        if item[0][0] == "o" and item[0][1] in ("*", "**"):
-            raise Unsure("unpacking after in")      # Python 3 allows (a, *b) there
+        # Python 3 allows (a, *b) and (yield a, b) there; fissix wants old tests.
+        if item[0][0] == "o" and item[0][1] in ("*", "**") or any(
+                t[4] == 0 and is_(t, "n", "yield") for t in item):
+            raise Unsure("unpacking or yield after in")
     last = toks[stop - 1]                   # the trailing comma, if any, stays inside
     st.edits.append((items[0][0][2], items[0][0][2], 0, "("))
     st.edits.append((last[3], last[3], 1, ")"))

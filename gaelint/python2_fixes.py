@@ -98,6 +98,19 @@ def rebinds(leaf) -> bool:
     return False
 
 
+def _previous_leaf(leaf):
+    """The leaf just before this one in the file, or None."""
+    node = leaf
+    while node is not None and node.prev_sibling is None:
+        node = node.parent
+    if node is None:
+        return None
+    node = node.prev_sibling
+    while node.children:
+        node = node.children[-1]
+    return node
+
+
 def _is_docstring(stmt) -> bool:
     first = stmt.children[0]
     return first.type == token.STRING or (
@@ -356,7 +369,10 @@ class Fixer:
         kids = node.children
         if kids[0].type == token.BACKQUOTE:           # `x` -> repr(x)
             tuple_ = kids[1].type == syms.testlist1
-            kids[0].value = "repr((" if tuple_ else "repr("
+            # `not`x`` is valid Python 2: keep the keyword apart from repr
+            before = _previous_leaf(kids[0])
+            glued = not kids[0].prefix and before is not None and before.type == token.NAME
+            kids[0].value = (" " if glued else "") + ("repr((" if tuple_ else "repr(")
             kids[-1].value = "))" if tuple_ else ")"
         elif kids[0].type == token.STRING:
             # 'a' b'b' is one str in Python 2; Python 3 rejects mixing bytes
@@ -390,17 +406,18 @@ class Fixer:
     def fix_number(leaf) -> None:
         """``10L`` -> ``10``; ``0777`` -> ``0o777``."""
         value = leaf.value
+        space = ""
         if value[-1] in "lL":
             value = value[:-1]
             after = leaf.next_sibling
             if value.isdigit() and after is not None and first_leaf(after).type == token.DOT:
-                value += " "                          # 7L.real -> "7 .real", not the float 7.
+                space = " "                           # 7L.real -> "7 .real", not the float 7.
         if len(value) > 1 and value[0] == "0" and value.isdigit():
             if "8" in value or "9" in value:
                 raise Python2SyntaxError(f"invalid octal literal {leaf.value!r}",
                                          leaf.lineno, leaf.column + 1)
-            value = "0o" + value[1:]
-        leaf.value = value
+            value = "0o" + value[1:]                  # before the space: 0777L.real
+        leaf.value = value + space
 
     def fix_string(self, leaf) -> None:
         """``ur'x'`` -> ``r'x'``: Python 3 has no ur prefix, and its str is unicode.

@@ -96,7 +96,10 @@ def _size(path: Path) -> int:
         return 0
 
 
-def _run_files(ruleset: RuleSet, apps: List[AppContext], tasks, jobs: int, cache=None) -> List[List[Finding]]:
+def _run_files(ruleset: RuleSet, apps: List[AppContext], tasks, jobs: int, cache=None,
+               meanwhile=lambda: None) -> List[List[Finding]]:
+    """Findings of every task, in task order. ``meanwhile`` (the app rules)
+    runs in this process while the workers check files."""
     app_keys = [app_fingerprint(a) for a in apps] if cache is not None else ()
     _init_worker(ruleset, apps, cache, app_keys)
     results: List[Optional[List[Finding]]] = [None] * len(tasks)
@@ -107,6 +110,7 @@ def _run_files(ruleset: RuleSet, apps: List[AppContext], tasks, jobs: int, cache
     todo = [tasks[i] for i in missing]
     if jobs <= 1 or len(todo) < 8:
         done = [_check_one(t) for t in todo]
+        meanwhile()
     else:
         try:
             mp = multiprocessing.get_context("fork")
@@ -114,13 +118,16 @@ def _run_files(ruleset: RuleSet, apps: List[AppContext], tasks, jobs: int, cache
             mp = None
         if mp is None:
             done = [_check_one(t) for t in todo]
+            meanwhile()
         else:
             # Largest files first, so no worker is left with a big one at the end.
             order = sorted(range(len(todo)), key=lambda i: -_size(todo[i][1]))
             chunk = 1           # a chunk of the largest files would all go to one worker
             with ProcessPoolExecutor(max_workers=jobs, mp_context=mp, initializer=_init_worker,
                                      initargs=(ruleset, apps, cache, app_keys)) as pool:
-                by_size = list(pool.map(_check_one, [todo[i] for i in order], chunksize=chunk))
+                pending = pool.map(_check_one, [todo[i] for i in order], chunksize=chunk)
+                meanwhile()     # every task is submitted: the main process is free
+                by_size = list(pending)
             done = [None] * len(todo)
             for i, found in zip(order, by_size):
                 done[i] = found
@@ -184,17 +191,22 @@ def run(paths: Sequence[Path], ruleset: RuleSet, config: Config, *, all_files: b
                 tasks.append((index, f))
         result.files += len(files)
     workers = jobs if jobs > 0 else (os.cpu_count() or 1)
-    file_findings = _run_files(ruleset, apps, tasks, workers, cache)
+    app_findings: List[Finding] = []
+
+    def app_rules() -> None:
+        for index, ctx in enumerate(apps):
+            only = explicit_files.get(index)
+            for f in check_app(ruleset, ctx, only):
+                # Checking single files (pre-commit): report on those files only.
+                if only is None or f.path in only or f.code in ALWAYS_REPORTED:
+                    app_findings.append(f)
+
+    file_findings = _run_files(ruleset, apps, tasks, workers, cache, meanwhile=app_rules)
     by_path: Dict[Path, List[Finding]] = {}
     for (index, path), found in zip(tasks, file_findings):
         by_path.setdefault(path, []).extend(found)
-    for index, ctx in enumerate(apps):
-        only = explicit_files.get(index)
-        for f in check_app(ruleset, ctx, only):
-            # Checking single files (pre-commit): report on those files only.
-            if only is not None and f.path not in only and f.code not in ALWAYS_REPORTED:
-                continue
-            by_path.setdefault(f.path, []).append(f)
+    for f in app_findings:
+        by_path.setdefault(f.path, []).append(f)
     if suppress.UNUSED_CODE in ruleset.codes:  # files without findings may hold stale noqa
         for path in result.checked + [c.app.config_path for c in apps if c.app.config_path]:
             if path.suffix in (".py", ".yaml", ".yml"):

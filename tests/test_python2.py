@@ -443,3 +443,16 @@ def test_realistic_webapp2_module_keeps_every_line():
     assert "CACHE_MODE = 0o644" in out and "MAX_BYTES = 1024 * 1024" in out
     assert "ports = [p for p in (80, 443)]" in out and "label = r\"\\d+ port\"" in out
     assert "self.async_ = dict(async_=True, await_=False)" in out
+
+
+@pytest.mark.parametrize("src,expected", [
+    ("x = not`y`\n", "x = not repr(y)\n"),            # a keyword glued to a backtick
+    ("if`x`: pass\n", "if repr(x): pass\n"),
+    ("x = 0777L.real\n", "x = 0o777 .real\n"),        # octal long with an attribute
+    ("f = lambda(k, v): k\n", "f = lambda _gaelint_tp0: (lambda k, v: k)(*_gaelint_tp0)\n"),
+    ("def f(x=False):\n    return x is False\n", "def f(x=False):\n    return x is False\n"),
+    ("True = 1\nx = True\n", "True_ = 1\nx = True_\n"),  # True bound as a name (py21compat)
+])
+def test_rewrites_found_on_real_code(src, expected):
+    assert to_python3(src) == expected
+    ast.parse(expected)

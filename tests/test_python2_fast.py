@@ -175,7 +175,7 @@ def test_strings_keep_their_text():
     "def f((a, b)):# no body", "def f((a, b)):\n", "x = [y for y in a,]\n",
     "lambda (a, b) c: a\n", "if`notNone`", "x = not`y`\n", " \\\n\n",
     "if x:\n    y = 1\n    \\\n# c\n", "def f():\n    y = 1; x: int = yield 2\n",
-    "def f(x: True):\n    return True\n",
+    "def f(x: True):\n    return True\n", "def g(): print [x for x in yield a, b]\n",
     "# comment mentioning from __future__ import print_function\nimport __future__\nprint x\n",
 ])
 def test_no_rewrite_where_fissix_and_python3_disagree(src):
