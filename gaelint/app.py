@@ -4,14 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Set
 
-from .findings import Finding, Severity
-
-
-def _format(template: str, fmt: Dict[str, Any]) -> str:
-    try:
-        return template.format(**fmt)
-    except (KeyError, IndexError, ValueError):
-        return template
+from .findings import Finding, Severity, format_template
 
 
 class AppContext:
@@ -90,7 +83,7 @@ class AppContext:
                **fmt: Any) -> None:
         self.findings.append(Finding(
             code=rule.code, name=rule.name, severity=severity or rule.severity, path=path,
-            message=_format(message or rule.message, fmt), fix=_format(fix or rule.fix, fmt),
+            message=format_template(message or rule.message, fmt), fix=format_template(fix or rule.fix, fmt),
             line=line, column=(column or 1) if line else None, end_line=line,
             end_column=None, statement=(line, line) if line else None,
             source_line=self.line_text(path, line)))

@@ -55,10 +55,6 @@ class Config:
     def excludes(self, path: Path, roots: Sequence[Path] = ()) -> bool:
         return bool(self.exclude) and path_matches(path, self.exclude, [self.root, *roots])
 
-    def fingerprint(self) -> str:
-        """Stable text of everything that changes findings (for the cache)."""
-        return repr((self.select, self.extend_select, self.ignore, sorted(self.per_file_ignores.items()),
-                     self.exclude, sorted((k, int(v)) for k, v in self.severity.items())))
 
 
 def check_codes(codes: Sequence[str], where: str) -> List[str]:

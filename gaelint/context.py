@@ -18,13 +18,13 @@ Rules never walk scopes or imports themselves; they ask the context:
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import libcst as cst
 
 from . import names as _names
-from .findings import Finding, Severity
-from .semantic import ENV_GUARD, MAIN_GUARD, Binding, Model, Scope, Site, dotted_name
+from .findings import Finding, Severity, format_template
+from .semantic import MAIN_GUARD, Binding, Model, Scope, Site, dotted_name
 
 
 class _Unknown:
@@ -44,13 +44,6 @@ class _Pending:
     def __init__(self, rule, node, site, message, fix, severity):
         self.rule, self.node, self.site = rule, node, site
         self.message, self.fix, self.severity = message, fix, severity
-
-
-def _format(template: str, fmt: Dict[str, Any]) -> str:
-    try:
-        return template.format(**fmt)
-    except (KeyError, IndexError, ValueError):
-        return template
 
 
 def _lookup(scope: Scope, name: str) -> Tuple[Optional[List[Binding]], Optional[Scope]]:
@@ -265,8 +258,8 @@ class FileContext:
     # -- reporting ------------------------------------------------------
     def report(self, rule, node: cst.CSTNode, *, message: Optional[str] = None, fix: Optional[str] = None,
                severity: Optional[Severity] = None, **fmt: Any) -> None:
-        text = _format(message or rule.message, fmt)
-        hint = _format(fix or rule.fix, fmt)
+        text = format_template(message or rule.message, fmt)
+        hint = format_template(fix or rule.fix, fmt)
         self._pending.append(_Pending(rule, node, self.site, text, hint, severity or rule.severity))
 
     @staticmethod

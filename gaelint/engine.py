@@ -9,14 +9,12 @@ goes on.
 from __future__ import annotations
 
 import gc
-import os
 import re
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple, Type
+from typing import Dict, FrozenSet, Iterable, List, Optional, Tuple, Type
 
-import libcst as cst
 
 from . import positions, registry, semantic, source
 from .app import AppContext
@@ -24,7 +22,6 @@ from .context import FileContext
 from .findings import Finding, Severity
 from .registry import AppRule, Rule, SourceRule
 
-PYTHON_SUFFIXES = (".py",)
 _WORD = re.compile(rb"[A-Za-z0-9_]+")
 # A string literal (kept whole: a `#` inside it is not a comment) or a comment.
 _COMMENT_OR_STRING = re.compile(

@@ -27,6 +27,15 @@ class Severity(enum.IntEnum):
         return self.name.lower()
 
 
+def format_template(template: str, fields) -> str:
+    """A rule's message/fix template with its fields; a template that does
+    not match the fields is shown as written rather than failing."""
+    try:
+        return template.format(**fields)
+    except (KeyError, IndexError, ValueError):
+        return template
+
+
 @dataclass(frozen=True)
 class Finding:
     """One problem at one place.

@@ -44,10 +44,6 @@ def canonical(dotted: str) -> str:
     return dotted
 
 
-def top_module(dotted: str) -> str:
-    return dotted.split(".", 1)[0]
-
-
 def matches(qualname: Optional[str], *candidates: str) -> bool:
     """True when ``qualname`` is one of ``candidates`` or inside one of them
     (``matches('os.path.join', 'os.path')``)."""

@@ -14,7 +14,7 @@ from . import discovery, registry, suppress
 from .app import AppContext
 from .config import Config
 from .engine import RuleSet, check_app, check_file, _gae001
-from .findings import Finding, Severity
+from .findings import Finding
 from .cache import app_fingerprint
 from .suppress import UNSUPPRESSIBLE as ALWAYS_REPORTED   # gaelint's own failures (GAE002)
 from .source import LoadProblem, read as read_source

@@ -97,7 +97,6 @@ class Model:
         self.module_scope = module_scope
         self.nodes: Dict[type, List[Tuple[cst.CSTNode, Site]]] = {}
         self.flags: Dict[str, str] = {}      # module-level IS_DEV-style flags -> polarity
-        self.classes: Dict[str, cst.ClassDef] = {}
 
 
 def _catches_import_error(handler: cst.ExceptHandler) -> bool:
@@ -315,8 +314,6 @@ class _Walker:
     def _class(self, node, site):
         outer = site.scope
         outer.bind(node.name.value, Binding("class", node))
-        if outer.kind == "module":
-            self.model.classes[node.name.value] = node
         scope = Scope("class", node, outer)
         inner = dataclasses.replace(site, scope=scope, statement=node)
         header = dataclasses.replace(site, statement=node)    # decorators, bases: this class's
@@ -325,9 +322,6 @@ class _Walker:
         out.extend((k, header) for k in node.keywords)
         out.append((node.body, inner))
         return out
-
-    def _global(self, node, site):
-        return None
 
 
 def _is_static(node: cst.FunctionDef) -> bool:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import libcst as cst
 
-from gaelint.context import UNKNOWN
 from gaelint.findings import Severity
 from gaelint.knowledge import table
 from gaelint.registry import Invalid, SourceRule, Valid
