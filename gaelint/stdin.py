@@ -33,7 +33,7 @@ def _locate(filename: Path, all_files: bool):
 
 
 def run_stdin(filename: Path, data: bytes, ruleset: RuleSet, config: Config, *, all_files: bool = False):
-    from .runner import RunResult, _postprocess
+    from .runner import RunResult, _not_the_python27_sandbox, _postprocess, _static_matcher
 
     result = RunResult()
     app, path, rel = _locate(filename, all_files)
@@ -55,6 +55,14 @@ def run_stdin(filename: Path, data: bytes, ruleset: RuleSet, config: Config, *, 
     if config.excludes(path, [app.root]):
         result.notices.append(f"{shown}: excluded by the configuration, not checked")
         return result
+    # the same decisions as a run over files on disk
+    environment = _not_the_python27_sandbox(app.config)
+    if environment:
+        result.notices.append(f"{shown}: {environment}, not the python27 standard sandbox: skipped")
+        return result
+    if path.suffix == ".py" and _static_matcher(app.config)(rel):
+        result.notices.append(f"{shown}: served as a static file, not imported by the app: not checked")
+        return result
     deploy = discovery.deploy_set(app, all_files=all_files)
     if not is_config and not (all_files or deploy.would_upload(rel)):
         result.notices.append(f"{shown}: not in the deploy set (skip_files/.gcloudignore), not checked")
@@ -67,7 +75,7 @@ def run_stdin(filename: Path, data: bytes, ruleset: RuleSet, config: Config, *, 
         result.notices.append(f"{shown}: only Python files and the app's yaml are read from stdin")
         return result
     same = os.path.abspath(path)
-    found += [f for f in check_app(ruleset, ctx) if os.path.abspath(f.path) == same]
+    found += [f for f in check_app(ruleset, ctx, [path]) if os.path.abspath(f.path) == same]
     lines = text.split("\n")  # app rules read source lines from disk; show the stdin text
     found = [f.with_(source_line=lines[f.line - 1]) if f.line and f.line <= len(lines) else f for f in found]
     result.files = 1

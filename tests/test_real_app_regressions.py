@@ -1,5 +1,9 @@
 """Regressions found by running gaelint on real python27 apps: each test is
 a minimal reproduction of a false positive or a missed failure."""
+import json
+import subprocess
+import sys
+
 import pytest
 
 from conftest import check_json
@@ -95,3 +99,21 @@ def test_managed_vm_and_flexible_apps_are_skipped_with_a_note(tmp_path, marker):
     _, doc = check_json(root)
     assert doc["findings"] == []
     assert any("not the python27 standard sandbox" in e["message"] for e in doc["errors"])
+
+
+def test_stdin_follows_the_same_decisions_as_files_on_disk(tmp_path):
+    root = tmp_path / "app"
+    root.mkdir()
+    (root / "app.yaml").write_text(APP_YAML.replace("handlers:\n", "handlers:\n- url: /s\n  static_dir: static\n"))
+    (root / "static").mkdir()
+    code = "import os\nos.remove('x')\n"
+
+    def stdin_check(name):
+        proc = subprocess.run([sys.executable, "-m", "gaelint", "check", "-", "--stdin-filename",
+                               str(root / name), "--format", "json"], input=code, capture_output=True, text=True)
+        return json.loads(proc.stdout)
+
+    assert [f["code"] for f in stdin_check("main.py")["findings"]] == ["GAE201"]
+    assert stdin_check("static/tool.py")["findings"] == []
+    (root / "app.yaml").write_text(APP_YAML + "env: flex\n")
+    assert stdin_check("main.py")["findings"] == []
