@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import codecs
+import difflib
 import re
 import warnings
 from dataclasses import dataclass
@@ -61,9 +62,13 @@ class SourceFile:
         return self._lines
 
     def original_column(self, line: Optional[int], column: Optional[int]) -> Optional[int]:
-        """A 1-based column of the parsed text, on the line the user sees:
-        the Python 2 rewrite expands tabs in indentation (and may lengthen
-        a line), so shift by the change in leading whitespace."""
+        """A 1-based column of the parsed text, on the line the user sees.
+
+        The Python 2 rewrite keeps lines but not columns (tabs expanded,
+        ``0777`` -> ``0o777``, backticks -> ``repr(...)``): align the two
+        spellings of the line character by character and map the column
+        through the matching run (a column inside inserted text goes to the
+        next original character)."""
         if line is None or column is None or not self.python2 or self.parsed_text is self.text:
             return column
         if self._parsed_lines is None:
@@ -73,11 +78,14 @@ class SourceFile:
         original, parsed = self.lines[line - 1], self._parsed_lines[line - 1]
         if original == parsed:
             return column
-        indent_original = len(original) - len(original.lstrip(" \t\f"))
-        indent_parsed = len(parsed) - len(parsed.lstrip(" \t\f"))
-        if column - 1 < indent_parsed:
-            return min(column, indent_original + 1)
-        return max(1, column - (indent_parsed - indent_original))
+        at = column - 1
+        matcher = difflib.SequenceMatcher(None, parsed, original, autojunk=False)
+        for start_parsed, start_original, size in matcher.get_matching_blocks():
+            if at < start_parsed:
+                return start_original + 1            # inside text the rewrite inserted
+            if at < start_parsed + size:
+                return start_original + (at - start_parsed) + 1
+        return min(column, len(original) + 1)
 
     def line_text(self, line: Optional[int]) -> Optional[str]:
         if line is None or line < 1 or line > len(self.lines):

@@ -117,3 +117,18 @@ def test_stdin_follows_the_same_decisions_as_files_on_disk(tmp_path):
     assert stdin_check("static/tool.py")["findings"] == []
     (root / "app.yaml").write_text(APP_YAML + "env: flex\n")
     assert stdin_check("main.py")["findings"] == []
+
+
+def test_columns_after_in_line_python2_rewrites(tmp_path):
+    root = tmp_path / "app"
+    root.mkdir()
+    (root / "app.yaml").write_text(APP_YAML)
+    (root / "main.py").write_text(
+        "import os\n"
+        "x = 0777; os.remove('a')\n"
+        "y = 10L; os.remove('b')\n"
+        "z = `x`; os.remove('c')\n"
+        "print >>open('log', 'w'), 'hi'\n"
+        "app = None\n")
+    _, doc = check_json(root)
+    assert [(f["line"], f["column"]) for f in doc["findings"]] == [(2, 11), (3, 10), (4, 10), (5, 9)]
