@@ -62,6 +62,9 @@ def _read_head(path) -> bytes:
         return b""
 
 
+_EXTENSION_MODULE_RE = re.compile(r"\.(so|pyd)(\.[0-9.]+)?$", re.I)
+
+
 class BinaryInDeploy(AppRule):
     code = "GAE304"
     name = "binary-in-deploy"
@@ -77,7 +80,9 @@ class BinaryInDeploy(AppRule):
         bytes are an ELF, Mach-O or PE header (an executable such as `bin/pngquant`, a
         library renamed `.bin`). The message names the package that contains it, for
         example `lib/fastjson/_speedups.so` in package `fastjson` of `lib/`. The finding is
-        about the file as a whole (no line).
+        about the file as a whole (no line). An extension module (`.so`, `.pyd`), which an
+        import would try and fail to load, is an error; an executable or a `.dll`/`.dylib`,
+        which Python code never loads, is a warning: it only costs upload time and quota.
 
         Files with a text or media extension (`.py`, `.html`, `.png`, ...) are not opened.
     """
@@ -133,7 +138,11 @@ class BinaryInDeploy(AppRule):
                 mods = app_modules(app)
             rel = app.relpath(path)
             owner, fix = self._owner(mods, rel)
-            app.report(self, path, None, file=rel, kind=kind, owner=owner, fix=fix)
+            # An extension module (.so, .pyd) is what an import would try and
+            # fail to load; an executable or a .dll/.dylib is never loaded by
+            # Python code, it only costs upload time and quota.
+            severity = Severity.ERROR if _EXTENSION_MODULE_RE.search(rel) else Severity.WARNING
+            app.report(self, path, None, severity=severity, file=rel, kind=kind, owner=owner, fix=fix)
 
     @staticmethod
     def _kind(path) -> Optional[str]:

@@ -132,3 +132,20 @@ def test_columns_after_in_line_python2_rewrites(tmp_path):
         "app = None\n")
     _, doc = check_json(root)
     assert [(f["line"], f["column"]) for f in doc["findings"]] == [(2, 11), (3, 10), (4, 10), (5, 9)]
+
+
+def test_compiled_files_python_never_loads_are_warnings(tmp_path):
+    root = tmp_path / "app"
+    (root / "lib" / "fast").mkdir(parents=True)
+    (root / "bin").mkdir()
+    (root / "app.yaml").write_text(APP_YAML)
+    (root / "main.py").write_text("app = None\n")
+    elf = b"\x7fELF\x02\x01\x01" + b"\x00" * 57
+    (root / "lib" / "fast" / "__init__.py").write_text("")
+    (root / "lib" / "fast" / "_speedups.so").write_bytes(elf)
+    (root / "bin" / "pngquant").write_bytes(elf)
+    (root / "bin" / "launcher.exe").write_bytes(b"MZ" + b"\x00" * 58 + b"\x40\x00\x00\x00" + b"PE\x00\x00")
+    _, doc = check_json(root, "--select", "GAE304")
+    got = sorted((f["path"].split("app/", 1)[-1], f["severity"]) for f in doc["findings"])
+    assert got == [("bin/launcher.exe", "warning"), ("bin/pngquant", "warning"),
+                   ("lib/fast/_speedups.so", "error")]
