@@ -289,9 +289,8 @@ class FileContext:
             rng = pos.get(p.node)
             line = col = end_line = end_col = None
             if rng is not None:
-                column_of = self.source.original_column
-                line, col = rng.start.line, column_of(rng.start.line, rng.start.column + 1)
-                end_line, end_col = rng.end.line, column_of(rng.end.line, rng.end.column + 1)
+                line, end_line = rng.start.line, rng.end.line
+                col, end_col = self.source.original_range(line, rng.start.column + 1, end_line, rng.end.column + 1)
             span = None
             if line is not None:
                 span = self._statement_span(p.site.statement, pos, line, end_line)

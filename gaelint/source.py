@@ -87,6 +87,23 @@ class SourceFile:
                 return start_original + (at - start_parsed) + 1
         return min(column, len(original) + 1)
 
+    def original_range(self, line, column, end_line, end_column):
+        """(column, end column) on the lines the user sees. A one-line node
+        whose text occurs once in the original line is placed there (the
+        rewrite may have moved it: ``print >>f, x`` puts ``f`` last);
+        anything else is mapped column by column."""
+        if self.python2 and line is not None and line == end_line and column and end_column \
+                and self.parsed_text is not self.text:
+            if self._parsed_lines is None:
+                self._parsed_lines = self.parsed_text.split("\n")
+            if line <= len(self.lines) and line <= len(self._parsed_lines):
+                original = self.lines[line - 1]
+                snippet = self._parsed_lines[line - 1][column - 1:end_column - 1]
+                if snippet and original.count(snippet) == 1:
+                    start = original.index(snippet) + 1
+                    return start, start + len(snippet)
+        return self.original_column(line, column), self.original_column(end_line, end_column)
+
     def line_text(self, line: Optional[int]) -> Optional[str]:
         if line is None or line < 1 or line > len(self.lines):
             return None
