@@ -61,6 +61,45 @@ def _lookup(scope: Scope, name: str) -> Tuple[Optional[List[Binding]], Optional[
     return None, None
 
 
+def resolve_qualname(expr: Optional[cst.CSTNode], scope: Scope) -> Optional[str]:
+    """Canonical dotted name of ``expr`` seen from ``scope``: imports and
+    aliases along the scope chain, then the module's ``from m import *``,
+    then Python 2 builtins. It needs nothing but the scopes, so the walker
+    uses it too (guards) before the file's context exists."""
+    raw = _raw_qualname(expr, scope, 0)
+    return _names.canonical(raw) if raw else None
+
+
+def _raw_qualname(expr, scope: Scope, depth: int) -> Optional[str]:
+    if depth > 8 or expr is None:
+        return None
+    if isinstance(expr, cst.Attribute):
+        base = _raw_qualname(expr.value, scope, depth + 1)
+        return f"{base}.{expr.attr.value}" if base else None
+    if not isinstance(expr, cst.Name):
+        return None
+    name = expr.value
+    bindings, where = _lookup(scope, name)
+    if bindings:
+        for b in reversed(bindings):
+            if b.kind == "import":
+                return b.value
+        for b in reversed(bindings):
+            if b.kind == "assign" and b.index is None and isinstance(b.value, (cst.Name, cst.Attribute)):
+                if not (isinstance(b.value, cst.Name) and b.value.value == name):
+                    return _raw_qualname(b.value, where, depth + 1)
+        return None
+    module_scope = scope
+    while module_scope.parent is not None:
+        module_scope = module_scope.parent
+    for star in module_scope.star_modules:
+        if name in _names.star_exports(star):
+            return f"{star}.{name}"
+    if name in _names.builtin_names():
+        return f"__builtin__.{name}"
+    return None
+
+
 class FileContext:
     def __init__(self, source, app, model: Model, relpath: str):
         self.source = source
@@ -76,35 +115,7 @@ class FileContext:
 
     # -- names ----------------------------------------------------------
     def qualname(self, expr: Optional[cst.CSTNode], scope: Optional[Scope] = None) -> Optional[str]:
-        raw = self._raw_qualname(expr, scope or self.site.scope, 0)
-        return _names.canonical(raw) if raw else None
-
-    def _raw_qualname(self, expr, scope: Scope, depth: int) -> Optional[str]:
-        if depth > 8 or expr is None:
-            return None
-        if isinstance(expr, cst.Attribute):
-            base = self._raw_qualname(expr.value, scope, depth + 1)
-            return f"{base}.{expr.attr.value}" if base else None
-        if not isinstance(expr, cst.Name):
-            return None
-        name = expr.value
-        bindings, where = _lookup(scope, name)
-        if bindings:
-            for b in reversed(bindings):
-                if b.kind == "import":
-                    return b.value
-            for b in reversed(bindings):
-                if b.kind == "assign" and b.index is None and isinstance(b.value, (cst.Name, cst.Attribute)):
-                    if not (isinstance(b.value, cst.Name) and b.value.value == name):
-                        return self._raw_qualname(b.value, where, depth + 1)
-            return None
-        module_scope = self.model.module_scope
-        for star in module_scope.star_modules:
-            if name in _names.star_exports(star):
-                return f"{star}.{name}"
-        if name in _names.builtin_names():
-            return f"__builtin__.{name}"
-        return None
+        return resolve_qualname(expr, scope or self.site.scope)
 
     def call_name(self, call: cst.Call) -> Optional[str]:
         return self.qualname(call.func)
@@ -257,10 +268,12 @@ class FileContext:
 
     # -- reporting ------------------------------------------------------
     def report(self, rule, node: cst.CSTNode, *, message: Optional[str] = None, fix: Optional[str] = None,
-               severity: Optional[Severity] = None, **fmt: Any) -> None:
+               severity: Optional[Severity] = None, site: Optional[Site] = None, **fmt: Any) -> None:
+        """A finding at ``node``; ``site`` is where the node sits when it was
+        recorded during the walk and is reported later (in ``finish``)."""
         text = format_template(message or rule.message, fmt)
         hint = format_template(fix or rule.fix, fmt)
-        self._pending.append(_Pending(rule, node, self.site, text, hint, severity or rule.severity))
+        self._pending.append(_Pending(rule, node, site or self.site, text, hint, severity or rule.severity))
 
     @staticmethod
     def _statement_span(statement, pos, line: int, end_line: Optional[int]) -> Tuple[int, int]:

@@ -18,7 +18,7 @@ from typing import Dict, FrozenSet, Iterable, List, Optional, Tuple, Type
 
 from . import positions, registry, semantic, source
 from .app import AppContext
-from .context import FileContext
+from .context import FileContext, resolve_qualname
 from .findings import Finding, Severity
 from .registry import AppRule, Rule, SourceRule
 
@@ -176,7 +176,7 @@ def _check_source(ruleset, app, path, data, wanted_rules) -> List[Finding]:
         wanted_types.update(t for t, _ in ruleset._dispatch[id(rule)])
     relpath = app.relpath(path)
     try:
-        model = semantic.build(src.module, wanted_types, _resolver_for(src, app, relpath),
+        model = semantic.build(src.module, wanted_types, resolve_qualname,
                                main_is_script=relpath in app.cgi_scripts)
     except RecursionError:
         return findings + [_gae001(path, source.LoadProblem(
@@ -199,24 +199,6 @@ def _check_source(ruleset, app, path, data, wanted_rules) -> List[Finding]:
         findings.append(_gae001(path, source.LoadProblem(
             "nested too deeply for gaelint to locate its findings; it was not checked", severity="info")))
     return findings
-
-
-def _resolver_for(src, app, relpath):
-    """Name resolution for the walker's guard detection (imports seen so far)."""
-    holder = {}
-
-    def resolve(expr, scope):
-        ctx = holder.get("ctx")
-        if ctx is None:
-            ctx = holder["ctx"] = FileContext(src, app, semantic.Model(_root_scope(scope)), relpath)
-        return ctx.qualname(expr, scope)
-    return resolve
-
-
-def _root_scope(scope):
-    while scope.parent is not None:
-        scope = scope.parent
-    return scope
 
 
 def check_app(ruleset: RuleSet, app: AppContext, only: Optional[Iterable[Path]] = None) -> List[Finding]:
