@@ -331,28 +331,22 @@ class HttplibNeedsSockets(SourceRule):
         facts = ctx.app.memo("GAE405.app", lambda: _app_facts(ctx.app))
         if facts is None:
             return
-        saved = ctx.site
-        try:
-            if facts["var"]:
-                if not facts["ssl"]:
-                    for node, site, shown in state["https"]:
-                        ctx.site = site
-                        ctx.report(self, node, what=(
-                            f"{shown} uses HTTPS over the socket-based httplib (app.yaml sets {VAR}), which needs "
-                            "the `ssl` library: app.yaml lists no `ssl` under libraries:"),
-                            fix="Add `- name: ssl` and `version: latest` under libraries: in app.yaml")
-                return
-            works = self._report_setters(ctx, state)
-            for node, site, what, severity, fix in state["features"]:
-                ctx.site = site
-                text = f"{what}; app.yaml sets no {VAR} under env_variables:"
-                if works:
-                    text += (f" (this file sets {VAR} in os.environ, which only helps if that runs before httplib "
-                             "is first imported)")
-                    severity = Severity.WARNING
-                ctx.report(self, node, what=text, severity=severity, fix=fix)
-        finally:
-            ctx.site = saved
+        if facts["var"]:
+            if not facts["ssl"]:
+                for node, site, shown in state["https"]:
+                    ctx.report(self, node, site=site, what=(
+                        f"{shown} uses HTTPS over the socket-based httplib (app.yaml sets {VAR}), which needs "
+                        "the `ssl` library: app.yaml lists no `ssl` under libraries:"),
+                        fix="Add `- name: ssl` and `version: latest` under libraries: in app.yaml")
+            return
+        works = self._report_setters(ctx, state)
+        for node, site, what, severity, fix in state["features"]:
+            text = f"{what}; app.yaml sets no {VAR} under env_variables:"
+            if works:
+                text += (f" (this file sets {VAR} in os.environ, which only helps if that runs before httplib "
+                         "is first imported)")
+                severity = Severity.WARNING
+            ctx.report(self, node, site=site, what=text, severity=severity, fix=fix)
 
     def _report_setters(self, ctx, state) -> bool:
         """Report each place that sets the variable from Python; True when
@@ -362,9 +356,8 @@ class HttplibNeedsSockets(SourceRule):
         fix = f"Set {VAR} under env_variables: in app.yaml"
         works = False
         for node, site, how in state["setters"]:
-            ctx.site = site
             if how == "putenv":
-                ctx.report(self, node, fix=fix, what=(
+                ctx.report(self, node, site=site, fix=fix, what=(
                     f"`os.putenv('{VAR}', ...)` does not change os.environ, which is what httplib checks: "
                     "it has no effect"))
                 continue
@@ -376,13 +369,13 @@ class HttplibNeedsSockets(SourceRule):
             else:
                 earlier = []  # nested in a module-level if/try: order unknown
             if earlier:
-                ctx.report(self, node, fix=fix, what=(
+                ctx.report(self, node, site=site, fix=fix, what=(
                     f"{VAR} is set in os.environ after this file imported "
                     + ("httplib" if earlier[0] == "httplib" else f"`{earlier[0]}`, which imports httplib")
                     + ": too late, httplib has already chosen URL Fetch"))
             else:
                 works = True
-                ctx.report(self, node, fix=fix, severity=Severity.WARNING, what=(
+                ctx.report(self, node, site=site, fix=fix, severity=Severity.WARNING, what=(
                     f"{VAR} set in os.environ only takes effect if this runs before anything imports httplib "
                     "(urllib, urllib2, requests and many libraries do)"))
         return works

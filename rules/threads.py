@@ -124,14 +124,9 @@ class RequestThread(SourceRule):
         state = ctx.state.get("GAE501")
         if not state:
             return
-        saved = ctx.site
-        try:
-            for node, site, key, shown in state["starts"]:
-                if key is None or key not in state["joins"]:
-                    ctx.site = site
-                    ctx.report(self, node, call=shown, deadline=REQ["deadline_seconds"])
-        finally:
-            ctx.site = saved
+        for node, site, key, shown in state["starts"]:
+            if key is None or key not in state["joins"]:
+                ctx.report(self, node, site=site, call=shown, deadline=REQ["deadline_seconds"])
 
 
 def _automatic(app) -> Optional[str]:
