@@ -6,11 +6,12 @@ import sys
 from pathlib import Path
 from typing import Optional, Tuple
 
-from . import baseline as baseline_mod
+from .report import baseline as baseline_mod
 from . import config as config_mod
 from .config import ConfigError, check_codes
+from .exitcodes import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
 from .findings import Severity
-from .reporters import formats, statistics
+from .report import formats, statistics
 
 
 class ReportOptions:
@@ -49,7 +50,6 @@ def _write(text: str, out: Optional[Path]) -> None:
 
 
 def main(args) -> int:
-    from .cli import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK
     from .runner import run, select_rules
 
     stdin = _stdin(args)
@@ -81,7 +81,7 @@ def main(args) -> int:
     ruleset = select_rules(cfg, select, extend, ignore)
     cache = None
     if not args.no_cache and stdin is None:
-        from .cache import ResultCache, default_dir, engine_fingerprint
+        from .engine.cache import ResultCache, default_dir, engine_fingerprint
         cache = ResultCache(default_dir(), engine_fingerprint(ruleset.codes))
     result = run(paths, ruleset, cfg, all_files=args.all_files, jobs=args.jobs, stdin=stdin, cache=cache)
 

@@ -12,8 +12,8 @@ from typing import List, Optional, Sequence
 
 from . import __version__, registry
 from .config import ConfigError
+from .exitcodes import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK  # noqa: F401 - re-exported for callers
 
-EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
 def _codes_arg(value: str) -> List[str]:

@@ -213,7 +213,8 @@ def all_rules() -> Tuple[Type[Rule], ...]:
                              f"({other.__module__}.{other.__name__}, {rule.__module__}.{rule.__name__})")
         found[rule.code] = rule
 
-    for info in pkgutil.iter_modules(builtin.__path__, builtin.__name__ + "."):
+    # rule families are modules or packages of modules (rules/network/)
+    for info in pkgutil.walk_packages(builtin.__path__, builtin.__name__ + "."):
         module = importlib.import_module(info.name)
         for rule in _rule_classes(module):
             add(rule, info.name)

@@ -12,18 +12,21 @@ import dataclasses
 import os
 from pathlib import Path
 
-from . import discovery
-from .app import AppContext
-from .appyaml import parse_app_config
+from .app import deployset, discovery
+from .app.context import AppContext
+from .app.appyaml import parse_app_config
+from .app.environment import not_the_python27_sandbox, static_matcher
 from .config import Config
-from .engine import RuleSet, check_app, check_file
+from .engine.check import RuleSet, check_app, check_file
 from .findings import Finding
-from .reporters import display_path
+from .report.common import display_path
+from .report.postprocess import postprocess
+from .report.result import RunResult
 
 
 def _locate(filename: Path, all_files: bool):
     """(app, the file's path inside it) the way a file argument is placed."""
-    finder = discovery._Finder(all_files)  # same upward search as `gaelint check FILE`
+    finder = discovery.Finder(all_files)  # same upward search as `gaelint check FILE`
     parent = os.path.dirname(os.path.abspath(filename))
     app, found_in = finder.upward(parent)
     if app is None:
@@ -33,8 +36,6 @@ def _locate(filename: Path, all_files: bool):
 
 
 def run_stdin(filename: Path, data: bytes, ruleset: RuleSet, config: Config, *, all_files: bool = False):
-    from .runner import RunResult, _not_the_python27_sandbox, _postprocess, _static_matcher
-
     result = RunResult()
     app, path, rel = _locate(filename, all_files)
     text = data.decode("utf-8", "replace").replace("\r\n", "\n").replace("\r", "\n")
@@ -48,22 +49,22 @@ def run_stdin(filename: Path, data: bytes, ruleset: RuleSet, config: Config, *, 
         # The app as it would be with this app.yaml text.
         parsed = parse_app_config(text, path)
         if app.config is not None and os.path.abspath(app.config.path) == os.path.abspath(path):
-            app = dataclasses.replace(app, config=parsed, _deploy={}, _rules={})
+            app = dataclasses.replace(app, config=parsed, deploy_sets={}, upload_rules={})
         else:
             others = [parsed if os.path.abspath(c.path) == os.path.abspath(path) else c for c in app.service_configs]
-            app = dataclasses.replace(app, service_configs=others, _deploy={}, _rules={})
+            app = dataclasses.replace(app, service_configs=others, deploy_sets={}, upload_rules={})
     if config.excludes(path, [app.root]):
         result.notices.append(f"{shown}: excluded by the configuration, not checked")
         return result
     # the same decisions as a run over files on disk
-    environment = _not_the_python27_sandbox(app.config)
+    environment = not_the_python27_sandbox(app.config)
     if environment:
         result.notices.append(f"{shown}: {environment}, not the python27 standard sandbox: skipped")
         return result
-    if path.suffix == ".py" and _static_matcher(app.config)(rel):
+    if path.suffix == ".py" and static_matcher(app.config)(rel):
         result.notices.append(f"{shown}: served as a static file, not imported by the app: not checked")
         return result
-    deploy = discovery.deploy_set(app, all_files=all_files)
+    deploy = deployset.deploy_set(app, all_files=all_files)
     if not is_config and not (all_files or deploy.would_upload(rel)):
         result.notices.append(f"{shown}: not in the deploy set (skip_files/.gcloudignore), not checked")
         return result
@@ -81,6 +82,6 @@ def run_stdin(filename: Path, data: bytes, ruleset: RuleSet, config: Config, *, 
     result.files = 1
     result.checked.append(path)
     result.roots.append(app.root)
-    result.findings = sorted(_postprocess(path, found, ruleset, config, [ctx], result, text=text),
+    result.findings = sorted(postprocess(path, found, ruleset.codes, config, [ctx.root], text=text),
                              key=Finding.sort_key)
     return result

@@ -15,7 +15,8 @@ import struct
 from pathlib import Path
 from typing import List
 
-from gaelint import discovery, registry
+from gaelint import registry
+from gaelint.app import deployset, discovery
 from gaelint.findings import Severity
 from gaelint.registry import AppRule, Invalid, Valid
 
@@ -55,7 +56,7 @@ PY38_EXAMPLE = (3413).to_bytes(2, "little") + b"\r\n" + b"\0" * 12 + b"\xe3" + b
 def deploy_of(app):
     """The deploy set as uploaded, also under --all-files."""
     if app.deploy.mechanism == "all_files":
-        return discovery.deploy_set(app.app, all_files=False)
+        return deployset.deploy_set(app.app, all_files=False)
     return app.deploy
 
 
@@ -68,7 +69,7 @@ def _nested_app(app, directory: Path) -> bool:
             names = os.listdir(directory)
         except OSError:
             names = []
-        cache[directory] = discovery._detect(str(directory), names) is not None
+        cache[directory] = discovery.detect(str(directory), names) is not None
     return cache[directory]
 
 

@@ -39,7 +39,7 @@ class InternalError(Rule):
 
 
 class UnusedNoqa(Rule):
-    """Reported by the runner (gaelint/suppress.py), not by a visitor."""
+    """Reported by the runner (gaelint/report/suppress.py), not by a visitor."""
 
     code = "GAE003"
     name = "unused-noqa"

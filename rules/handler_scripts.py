@@ -10,8 +10,9 @@ from __future__ import annotations
 import difflib
 from typing import List, Optional, Tuple
 
-from gaelint import semantic, source
-from gaelint.appyaml import yaml_kind
+from gaelint import source
+from gaelint.analysis import walk as semantic
+from gaelint.app.appyaml import yaml_kind
 from gaelint.findings import Severity
 from gaelint.knowledge import table
 from gaelint.registry import AppRule, Invalid, Valid

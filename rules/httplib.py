@@ -16,10 +16,10 @@ from urllib.parse import urlsplit
 
 import libcst as cst
 
-from gaelint.context import UNKNOWN
+from gaelint.analysis.context import UNKNOWN
 from gaelint.findings import Severity
 from gaelint.knowledge import table
-from gaelint.names import canonical
+from gaelint.analysis.names import canonical
 from gaelint.registry import Invalid, SourceRule, Valid
 
 from .handler_scripts import service_configs

@@ -3,7 +3,7 @@
 Imports are resolved the way the runtime does it (:class:`ImportRule`): a
 relative import, a module of the app itself (the app root, a package's own
 module through Python 2's implicit relative import, or a vendored directory
-put on sys.path, see gaelint/vendoring.py) and ``google.appengine`` are
+put on sys.path, see gaelint/app/vendoring.py) and ``google.appengine`` are
 never reported; neither is an import inside ``try:`` whose ``except
 ImportError`` has a fallback. Files inside a vendored directory (lib/) are
 third-party code whose imports are often optional or never reached, so
@@ -16,12 +16,12 @@ from typing import Dict, List, Optional, Tuple
 
 import libcst as cst
 
-from gaelint import names as _names
+from gaelint.analysis import names as _names
 from gaelint.findings import Severity
 from gaelint.knowledge import table
 from gaelint.registry import Invalid, SourceRule, Valid
-from gaelint.semantic import dotted_name
-from gaelint.vendoring import app_modules
+from gaelint.analysis.walk import dotted_name
+from gaelint.app.vendoring import app_modules
 
 C = table("c_modules")
 WHITELIST = frozenset(C["whitelist"]["modules"])
@@ -45,7 +45,7 @@ def longest(dotted: str, keys) -> Optional[str]:
 def _spellings(modules) -> Tuple[str, ...]:
     """Trigger substrings: each module and every alias that resolves to it."""
     wanted = set(modules)
-    for alias, target in _names._aliases().items():
+    for alias, target in _names.aliases().items():
         if longest(target, wanted):
             wanted.add(alias.rsplit(".", 1)[-1])
     return tuple(sorted(wanted))

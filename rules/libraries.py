@@ -3,15 +3,15 @@
 GAE302 reads imports (resolved as in rules/imports.py) against what the app
 enables; GAE305 validates the ``libraries:`` entries of app.yaml the way
 appinfo does. The catalogue is gaelint/data/libraries.json, read through
-gaelint/catalogue.py.
+gaelint/app/catalogue.py.
 """
 from __future__ import annotations
 
 import difflib
 from typing import List, Optional
 
-from gaelint import catalogue
-from gaelint.catalogue import LIBRARIES
+from gaelint.app import catalogue
+from gaelint.app.catalogue import LIBRARIES
 from gaelint.findings import Severity
 from gaelint.registry import AppRule, Invalid, Valid
 

@@ -13,11 +13,11 @@ import re
 import struct
 from typing import Optional
 
-from gaelint import catalogue
+from gaelint.app import catalogue
 from gaelint.findings import Severity
 from gaelint.knowledge import table
 from gaelint.registry import AppRule, Invalid, Valid
-from gaelint.vendoring import app_modules
+from gaelint.app.vendoring import app_modules
 
 from .imports import THIRD, longest
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from gaelint.appyaml import load_app_config, parse_app_config, yaml_kind
+from gaelint.app.appyaml import load_app_config, parse_app_config, yaml_kind
 
 FIXTURES = Path(__file__).parent / "fixtures" / "discovery"
 

@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from gaelint.discovery import App, deploy_set, find_apps
+from gaelint.app.deployset import deploy_set
+from gaelint.app.discovery import App, find_apps
 
 FIXTURES = Path(__file__).parent / "fixtures" / "discovery"
 APP_YAML = "runtime: python27\napi_version: 1\nthreadsafe: true\nhandlers:\n- url: /.*\n  script: main.app\n"

@@ -1,7 +1,7 @@
 """Engine regressions found in review: each is a minimal reproduction."""
 from conftest import check_json, run_cli
 from gaelint.config import Config
-from gaelint.engine import RuleSet
+from gaelint.engine.check import RuleSet
 from gaelint.runner import run, select_rules
 
 APP_YAML = "runtime: python27\napi_version: 1\nthreadsafe: true\n"

@@ -7,15 +7,18 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, by_file, check_json, run_cli
-from gaelint import catalogue, cli, names
-from gaelint.discovery import find_apps, deploy_set
-from gaelint.app import AppContext
+from gaelint import cli
+from gaelint.analysis import names
+from gaelint.app import catalogue
+from gaelint.app.deployset import deploy_set
+from gaelint.app.discovery import find_apps
+from gaelint.app.context import AppContext
 from gaelint.knowledge import table
 from gaelint.rules import imports as imports_rules
 from gaelint.rules.native import ELF_HEADER, kind_of
 from gaelint.testing import run_example
 from gaelint.registry import Invalid, Valid, get
-from gaelint.vendoring import app_modules
+from gaelint.app.vendoring import app_modules
 
 APP = FIXTURES / "imports_app"
 
@@ -229,7 +232,7 @@ def test_data_tables_are_consistent():
 def test_triggers_cover_every_spelling():
     """A trigger list that misses a spelling would silently skip files."""
     trig = set(get("GAE301").triggers)
-    for alias, target in names._aliases().items():
+    for alias, target in names.aliases().items():
         if imports_rules.longest(target, imports_rules.BLOCKED):
             assert alias.rsplit(".", 1)[-1] in trig
     assert {"tkinter", "sqlite3", "pwd"} <= trig

@@ -5,7 +5,9 @@ import pytest
 
 from conftest import FIXTURES, by_file, check_json, run_cli
 
-from gaelint import cli, engine, sockets
+from gaelint import cli
+from gaelint.engine import check as engine
+from gaelint.rules.network import sockets
 from gaelint.config import Config
 from gaelint.findings import Severity
 from gaelint.runner import run, select_rules

@@ -1,6 +1,7 @@
 """Packaging: the wheel ships every rule module under gaelint.rules and no
 generic top-level `rules` package; third-party rules load through the
 `gaelint.rules` entry-point group."""
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -13,16 +14,27 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_wheel_has_every_rule_and_no_top_level_rules_package(tmp_path):
+    # Built from a copy: setuptools leaves build/ in the source tree.
+    source = tmp_path / "src"
+    for name in ("gaelint", "rules", "pyproject.toml", "README.md"):
+        copy = shutil.copytree if (ROOT / name).is_dir() else shutil.copy2
+        copy(ROOT / name, source / name, **({"ignore": shutil.ignore_patterns("__pycache__")}
+                                             if (ROOT / name).is_dir() else {}))
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q",
-                    "-w", str(tmp_path), str(ROOT)], check=True, capture_output=True)
+                    "-w", str(tmp_path), str(source)], check=True, capture_output=True)
     [wheel] = tmp_path.glob("gaelint-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert not [n for n in names if n.startswith("rules/")]
-    shipped = {Path(n).stem for n in names if n.startswith("gaelint/rules/") and n.endswith(".py")}
-    in_repo = {p.stem for p in (ROOT / "rules").glob("*.py")}
+    shipped = {n[len("gaelint/rules/"):] for n in names if n.startswith("gaelint/rules/") and n.endswith(".py")}
+    in_repo = {p.relative_to(ROOT / "rules").as_posix() for p in (ROOT / "rules").rglob("*.py")}
     assert shipped == in_repo
+    assert "network/sockets.py" in shipped      # rule families may be packages
+    in_engine = {p.relative_to(ROOT / "gaelint").as_posix() for p in (ROOT / "gaelint").rglob("*.py")}
+    assert {n[len("gaelint/"):] for n in names if n.startswith("gaelint/") and n.endswith(".py")
+            and not n.startswith("gaelint/rules/")} == in_engine
     assert any(n.startswith("gaelint/data/") and n.endswith(".json") for n in names)
-    modules = {r.__module__.rsplit(".", 1)[-1] for r in registry.all_rules()}
+    modules = {r.__module__[len("gaelint.rules."):].replace(".", "/") + ".py" for r in registry.all_rules()
+               if r.__module__.startswith("gaelint.rules.")}
     assert modules <= shipped
 
 

@@ -13,7 +13,7 @@ import textwrap
 import libcst
 import pytest
 
-from gaelint.python2 import Python2SyntaxError, to_python3
+from gaelint.python2.reader import Python2SyntaxError, to_python3
 
 PY27 = os.environ.get("GAELINT_PYTHON27")
 

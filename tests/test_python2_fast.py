@@ -1,4 +1,4 @@
-"""gaelint.python2_fast: the fast token-level rewrite keeps the slow path's contract.
+"""gaelint.python2.fast: the fast token-level rewrite keeps the slow path's contract.
 
 Whenever ``quick_to_python3(text)`` returns a string that Python 3 parses, the
 tree must equal the tree of ``to_python3(text)`` (node for node, and every
@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from gaelint.python2 import to_python3
-from gaelint.python2_fast import quick_to_python3
-from gaelint.python2_fast_stmt import RENAMED
-from gaelint.python2_fixes import RENAMED as SLOW_RENAMED
+from gaelint.python2.reader import to_python3
+from gaelint.python2.fast import quick_to_python3
+from gaelint.python2.fast_stmt import RENAMED
+from gaelint.python2.fixes import RENAMED as SLOW_RENAMED
 from gaelint.source import decode, normalise_newlines
 
 TESTS = Path(__file__).parent

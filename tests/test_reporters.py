@@ -10,7 +10,7 @@ from integration_util import APP, FIXTURES, SELECT, check, cli, copy_app
 
 from gaelint import registry
 from gaelint.docs import render_all
-from gaelint.reporters import github
+from gaelint.report import github
 
 SCHEMA = json.loads((FIXTURES / "sarif" / "sarif-schema-2.1.0.json").read_text())
 

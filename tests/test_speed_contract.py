@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, run_cli
-from gaelint.cache import ResultCache, engine_fingerprint
+from gaelint.engine.cache import ResultCache, engine_fingerprint
 from gaelint.config import Config
-from gaelint.engine import RuleSet
+from gaelint.engine.check import RuleSet
 from gaelint.runner import run, select_rules
 
 APPS = sorted(p for p in FIXTURES.iterdir() if p.is_dir())

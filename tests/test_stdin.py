@@ -9,7 +9,7 @@ import sys
 from integration_util import APP, cli, copy_app
 
 from gaelint.config import Config
-from gaelint.engine import RuleSet
+from gaelint.engine.check import RuleSet
 from gaelint.registry import AppRule
 from gaelint.runner import run
 

@@ -5,9 +5,9 @@ from pathlib import Path
 
 from integration_util import APP, SELECT, check, cli, copy_app, found
 
-from gaelint import suppress
+from gaelint.report import suppress
 from gaelint.config import Config
-from gaelint.engine import RuleSet
+from gaelint.engine.check import RuleSet
 from gaelint.findings import Finding, Severity
 from gaelint.registry import AppRule
 from gaelint.runner import run, select_rules

@@ -1,0 +1,325 @@
+"""What a rule sees: the file (or app) it checks and the questions it may ask.
+
+Rules never walk scopes or imports themselves; they ask the context:
+
+* ``ctx.qualname(expr)`` / ``ctx.call_name(call)``: canonical Python 2
+  dotted name through imports, aliases, ``from m import *``, builtins.
+* ``ctx.lineage(expr)``: that name plus the bases of classes defined in the
+  file (``class MyServer(SocketServer.TCPServer)``).
+* ``ctx.literal(expr)``: the value of a literal, a module constant or a
+  single local assignment (``PORT = 25``), else ``UNKNOWN``.
+* ``ctx.origin(expr)``: what produced the object held in a name or a
+  ``self.`` attribute, e.g. ``'socket.socket'`` for ``s = socket.socket()``,
+  ``'socket.socket#accept[0]'`` for ``conn, addr = s.accept()``.
+* ``ctx.arg(call, 0, 'port')``: an argument by position or keyword.
+* ``ctx.report(rule, node, **fmt)``: a finding at ``node``; a finding under
+  an off-App-Engine guard is lowered to info with the reason.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+import libcst as cst
+
+from . import names as _names
+from gaelint.findings import Finding, Severity, format_template
+from .walk import MAIN_GUARD, Binding, Model, Scope, Site, dotted_name
+
+
+class _Unknown:
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+UNKNOWN: Any = _Unknown()
+
+
+class _Pending:
+    __slots__ = ("rule", "node", "site", "message", "fix", "severity")
+
+    def __init__(self, rule, node, site, message, fix, severity):
+        self.rule, self.node, self.site = rule, node, site
+        self.message, self.fix, self.severity = message, fix, severity
+
+
+def _lookup(scope: Scope, name: str) -> Tuple[Optional[List[Binding]], Optional[Scope]]:
+    """Bindings of ``name`` as Python resolves it from ``scope`` (class
+    scopes are skipped for nested functions)."""
+    current: Optional[Scope] = scope
+    first = True
+    while current is not None:
+        if first or current.kind != "class":
+            found = current.names.get(name)
+            if found:
+                return found, current
+        first = False
+        current = current.parent
+    return None, None
+
+
+def resolve_qualname(expr: Optional[cst.CSTNode], scope: Scope) -> Optional[str]:
+    """Canonical dotted name of ``expr`` seen from ``scope``: imports and
+    aliases along the scope chain, then the module's ``from m import *``,
+    then Python 2 builtins. It needs nothing but the scopes, so the walker
+    uses it too (guards) before the file's context exists."""
+    raw = _raw_qualname(expr, scope, 0)
+    return _names.canonical(raw) if raw else None
+
+
+def _raw_qualname(expr, scope: Scope, depth: int) -> Optional[str]:
+    if depth > 8 or expr is None:
+        return None
+    if isinstance(expr, cst.Attribute):
+        base = _raw_qualname(expr.value, scope, depth + 1)
+        return f"{base}.{expr.attr.value}" if base else None
+    if not isinstance(expr, cst.Name):
+        return None
+    name = expr.value
+    bindings, where = _lookup(scope, name)
+    if bindings:
+        for b in reversed(bindings):
+            if b.kind == "import":
+                return b.value
+        for b in reversed(bindings):
+            if b.kind == "assign" and b.index is None and isinstance(b.value, (cst.Name, cst.Attribute)):
+                if not (isinstance(b.value, cst.Name) and b.value.value == name):
+                    return _raw_qualname(b.value, where, depth + 1)
+        return None
+    module_scope = scope
+    while module_scope.parent is not None:
+        module_scope = module_scope.parent
+    for star in module_scope.star_modules:
+        if name in _names.star_exports(star):
+            return f"{star}.{name}"
+    if name in _names.builtin_names():
+        return f"__builtin__.{name}"
+    return None
+
+
+class FileContext:
+    def __init__(self, source, app, model: Model, relpath: str):
+        self.source = source
+        self.path: Path = source.path
+        self.relpath = relpath              # relative to the app root, '/' separators
+        self.app = app                      # AppContext
+        self.module: cst.Module = source.module
+        self.python2: bool = source.python2
+        self.model = model
+        self.site: Site = Site(model.module_scope, source.module)
+        self._pending: List[_Pending] = []
+        self.state: Dict[str, Any] = {}     # per-file scratch space for rules
+
+    # -- names ----------------------------------------------------------
+    def qualname(self, expr: Optional[cst.CSTNode], scope: Optional[Scope] = None) -> Optional[str]:
+        return resolve_qualname(expr, scope or self.site.scope)
+
+    def call_name(self, call: cst.Call) -> Optional[str]:
+        return self.qualname(call.func)
+
+    def lineage(self, expr: cst.CSTNode, scope: Optional[Scope] = None) -> List[str]:
+        """Qualified name of ``expr`` and, for a class defined in this file,
+        the qualified names of all its bases (transitively)."""
+        out: List[str] = []
+        self._lineage(expr, scope or self.site.scope, out, 0)
+        return out
+
+    def _lineage(self, expr, scope: Scope, out: List[str], depth: int) -> None:
+        if depth > 10:
+            return
+        q = self.qualname(expr, scope)
+        if q:
+            out.append(q)
+            return
+        if isinstance(expr, cst.Name):
+            bindings, where = _lookup(scope, expr.value)
+            for b in bindings or ():
+                if b.kind == "class":
+                    for base in b.value.bases:
+                        self._lineage(base.value, where, out, depth + 1)
+
+    def class_bases(self, node: cst.ClassDef, scope: Optional[Scope] = None) -> List[str]:
+        out: List[str] = []
+        for base in node.bases:
+            self._lineage(base.value, scope or self.site.scope, out, 0)
+        return out
+
+    # -- values ---------------------------------------------------------
+    def bindings(self, name: str, scope: Optional[Scope] = None) -> List[Binding]:
+        found, _ = _lookup(scope or self.site.scope, name)
+        return list(found or ())
+
+    def literal(self, expr: Optional[cst.CSTNode], scope: Optional[Scope] = None, _depth: int = 0) -> Any:
+        if expr is None or _depth > 6:
+            return UNKNOWN
+        scope = scope or self.site.scope
+        if isinstance(expr, (cst.Integer, cst.Float, cst.SimpleString, cst.ConcatenatedString)):
+            try:
+                value = expr.evaluated_value
+            except Exception:
+                return UNKNOWN
+            return UNKNOWN if value is None and not isinstance(expr, cst.SimpleString) else value
+        if isinstance(expr, cst.Name):
+            if expr.value in ("True", "False", "None"):
+                return {"True": True, "False": False, "None": None}[expr.value]
+            found, where = _lookup(scope, expr.value)
+            if not found or any(b.kind != "assign" or b.index is not None for b in found):
+                return UNKNOWN
+            values = {repr(v) for v in (self.literal(b.value, where, _depth + 1) for b in found)}
+            if len(values) != 1:
+                return UNKNOWN
+            return self.literal(found[-1].value, where, _depth + 1)
+        if isinstance(expr, (cst.Tuple, cst.List)):
+            items = []
+            for el in expr.elements:
+                if isinstance(el, cst.StarredElement):
+                    return UNKNOWN
+                v = self.literal(el.value, scope, _depth + 1)
+                if v is UNKNOWN:
+                    return UNKNOWN
+                items.append(v)
+            return tuple(items)
+        if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
+            v = self.literal(expr.expression, scope, _depth + 1)
+            return -v if isinstance(v, (int, float)) and not isinstance(v, bool) else UNKNOWN
+        if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, (cst.Add, cst.BitOr)):
+            left = self.literal(expr.left, scope, _depth + 1)
+            right = self.literal(expr.right, scope, _depth + 1)
+            if left is UNKNOWN or right is UNKNOWN:
+                return UNKNOWN
+            try:
+                return left + right if isinstance(expr.operator, cst.Add) else left | right
+            except TypeError:
+                return UNKNOWN
+        return UNKNOWN
+
+    def arg(self, call: cst.Call, position: Optional[int] = None, keyword: Optional[str] = None) -> Optional[cst.BaseExpression]:
+        """The argument at ``position`` (counting positional args only) or
+        named ``keyword``; None when absent or hidden behind ``*args``."""
+        index = 0
+        for a in call.args:
+            if a.keyword is not None:
+                if keyword is not None and a.keyword.value == keyword:
+                    return a.value
+                continue
+            if a.star:
+                return None     # behind *args / **kwargs: unknown
+            if position is not None and index == position:
+                return a.value
+            index += 1
+        return None
+
+    def origin(self, expr: Optional[cst.CSTNode], scope: Optional[Scope] = None, _depth: int = 0) -> Optional[str]:
+        """What produced the object in ``expr`` (see module docstring)."""
+        if expr is None or _depth > 8:
+            return None
+        scope = scope or self.site.scope
+        if isinstance(expr, cst.Call):
+            func = expr.func
+            q = self.qualname(func, scope)
+            if q:
+                return q
+            lineage = self.lineage(func, scope)
+            if lineage:
+                return lineage[0]
+            if isinstance(func, cst.Attribute):
+                base = self.origin(func.value, scope, _depth + 1)
+                if base:
+                    return f"{base}#{func.attr.value}"
+            return None
+        if isinstance(expr, cst.Name):
+            found, where = _lookup(scope, expr.value)
+            for b in reversed(found or ()):
+                if b.kind == "assign":
+                    o = self.origin(b.value, where, _depth + 1)
+                    if o:
+                        return f"{o}[{b.index}]" if b.index is not None else o
+            return None
+        if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name):
+            class_scope = self._class_scope_for_self(expr.value.value, scope)
+            if class_scope is not None:
+                for b in reversed(class_scope.self_attrs.get(expr.attr.value, ())):
+                    method_scope = b.scope or scope     # where `self.x = value` was written
+                    o = self.origin(b.value, method_scope, _depth + 1)
+                    if o:
+                        return f"{o}[{b.index}]" if b.index is not None else o
+        return None
+
+    def _class_scope_for_self(self, name: str, scope: Scope) -> Optional[Scope]:
+        current: Optional[Scope] = scope
+        while current is not None:
+            if current.kind == "function" and current.class_scope is not None:
+                return current.class_scope if current.self_name == name else None
+            current = current.parent
+        return None
+
+    def enclosing_class(self) -> Optional[cst.ClassDef]:
+        current: Optional[Scope] = self.site.scope
+        while current is not None:
+            if current.kind == "class":
+                return current.node
+            current = current.parent
+        return None
+
+    dotted = staticmethod(dotted_name)
+
+    # -- reporting ------------------------------------------------------
+    def report(self, rule, node: cst.CSTNode, *, message: Optional[str] = None, fix: Optional[str] = None,
+               severity: Optional[Severity] = None, site: Optional[Site] = None, **fmt: Any) -> None:
+        """A finding at ``node``; ``site`` is where the node sits when it was
+        recorded during the walk and is reported later (in ``finish``)."""
+        text = format_template(message or rule.message, fmt)
+        hint = format_template(fix or rule.fix, fmt)
+        self._pending.append(_Pending(rule, node, site or self.site, text, hint, severity or rule.severity))
+
+    @staticmethod
+    def _statement_span(statement, pos, line: int, end_line: Optional[int]) -> Tuple[int, int]:
+        """The lines a ``# noqa`` may sit on: the whole simple statement, or
+        a compound statement's header (``if``/``with``/``def`` up to its
+        colon, decorators included), never its body."""
+        stmt = pos.get(statement)
+        if stmt is None:
+            return (line, end_line or line)
+        end = stmt.end.line
+        if not isinstance(statement, cst.SimpleStatementLine):
+            body = pos.get(getattr(statement, "body", None))
+            end = body.start.line if body is not None else (end_line or line)
+        return (min(stmt.start.line, line), max(end, end_line or line))
+
+    def finish(self, positions: Callable[[], Dict[cst.CSTNode, Any]]) -> List[Finding]:
+        """Turn pending reports into findings (positions are computed only
+        when there is something to report)."""
+        if not self._pending:
+            return []
+        tops = {p.site.top for p in self._pending}
+        tops.update(p.site.guard[2] for p in self._pending if p.site.guard is not None)
+        pos = positions(tops)
+        out = []
+        for p in self._pending:
+            rng = pos.get(p.node)
+            line = col = end_line = end_col = None
+            if rng is not None:
+                line, end_line = rng.start.line, rng.end.line
+                col, end_col = self.source.original_range(line, rng.start.column + 1, end_line, rng.end.column + 1)
+            span = None
+            if line is not None:
+                span = self._statement_span(p.site.statement, pos, line, end_line)
+            severity, message = p.severity, p.message
+            if p.site.guard is not None:
+                kind, if_node, _ = p.site.guard
+                severity = min(severity, Severity.INFO)
+                if kind == MAIN_GUARD:
+                    why = "it only runs when the module is executed as a script (`if __name__ == '__main__':`) and no handler runs it as a CGI script"
+                else:
+                    g = pos.get(if_node)
+                    where = f" on line {g.start.line}" if g is not None else ""
+                    why = f"it is behind an off-App-Engine check{where} (SERVER_SOFTWARE / APPENGINE_RUNTIME)"
+                message = f"{message} [not production code: {why}]"
+            out.append(Finding(
+                code=p.rule.code, name=p.rule.name, severity=severity, path=self.path,
+                message=message, fix=p.fix, line=line, column=col, end_line=end_line,
+                end_column=end_col, statement=span, source_line=self.source.line_text(line)))
+        return out

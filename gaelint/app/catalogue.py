@@ -1,0 +1,106 @@
+"""The python27 ``libraries:`` catalogue (gaelint/data/libraries.json) and
+what an app has enabled from it.
+
+What the runtime enables is what appinfo computes: the entries app.yaml
+lists (``latest`` resolved to the library's latest_version), each one's
+REQUIRED_LIBRARIES companions that the app does not list itself
+(``GetAllLibraries``), and every default-enabled library not already there
+(``GetNormalizedLibraries``).
+"""
+from __future__ import annotations
+
+import functools
+from typing import Dict, List, Optional, Set, Tuple
+
+from gaelint.knowledge import table
+
+DATA = table("libraries")
+LIBRARIES: Dict[str, dict] = DATA["libraries"]
+
+
+@functools.lru_cache(maxsize=None)
+def _by_import() -> Dict[str, Tuple[str, ...]]:
+    out: Dict[str, List[str]] = {}
+    for name, lib in LIBRARIES.items():
+        for module in lib["imports"]:
+            out.setdefault(module, []).append(name)
+    preferred = DATA["preferred"]
+    return {m: tuple(sorted(names, key=lambda n: (preferred.get(m) != n, n))) for m, names in out.items()}
+
+
+def for_import(dotted: str) -> Optional[Tuple[str, Tuple[str, ...]]]:
+    """(import name, catalogue libraries providing it) for the longest
+    import name that ``dotted`` is or is inside, else None."""
+    table_ = _by_import()
+    parts = dotted.split(".")
+    for cut in range(len(parts), 0, -1):
+        key = ".".join(parts[:cut])
+        if key in table_:
+            return key, table_[key]
+    return None
+
+
+def import_tops() -> Set[str]:
+    """Every component of every import name."""
+    return {part for module in _by_import() for part in module.split(".")}
+
+
+def undeclarable_import_words() -> Set[str]:
+    """Trigger words for GAE302: the last component of every import name
+    (present in any spelling of that import: ``import google.protobuf``,
+    ``from google import protobuf``) of a library that is not enabled by
+    default (a default-enabled one can never be missing)."""
+    return {module.rsplit(".", 1)[-1] for module, libs in _by_import().items()
+            if not all(LIBRARIES[lib]["default"] for lib in libs)}
+
+
+def resolve(name: str, version: Optional[str]) -> Optional[str]:
+    """``latest`` -> the library's latest_version (Library.CheckInitialized)."""
+    lib = LIBRARIES.get(name)
+    if lib is not None and version == "latest":
+        return lib["latest"]
+    return version
+
+
+def companions(name: str, version: Optional[str]) -> List[Tuple[str, str]]:
+    """REQUIRED_LIBRARIES of (name, version), versions resolved."""
+    lib = LIBRARIES.get(name) or {}
+    req = lib.get("requires", {})
+    found = req.get(resolve(name, version) or "") or req.get(version or "") or []
+    return [(n, resolve(n, v) or v) for n, v in found]
+
+
+def newest(name: str) -> str:
+    """The highest non-deprecated supported version."""
+    lib = LIBRARIES[name]
+    usable = [v for v in lib["versions"] if v not in lib["deprecated"]] or lib["versions"]
+    return max(usable, key=_version_key)
+
+
+def _version_key(version: str):
+    out = []
+    for piece in version.replace("-", ".").split("."):
+        digits = "".join(c for c in piece if c.isdigit())
+        out.append((int(digits) if digits else -1, piece))
+    return out
+
+
+def enabled(app) -> Dict[str, str]:
+    """{library: how it is enabled} for an app: 'listed', 'required by X'
+    or 'enabled by default' (cached per app)."""
+    def compute() -> Dict[str, str]:
+        config = app.config
+        entries = list(getattr(config, "libraries", None) or ())
+        out: Dict[str, str] = {}
+        for e in entries:
+            if e.name in LIBRARIES:
+                out[e.name] = "listed"
+        for e in entries:
+            if e.name in LIBRARIES:
+                for companion, _ in companions(e.name, e.version_runtime or e.version):
+                    out.setdefault(companion, f"required by {e.name}")
+        for name, lib in LIBRARIES.items():
+            if lib["default"]:
+                out.setdefault(name, "enabled by default")
+        return out
+    return app.memo("catalogue.enabled", compute)

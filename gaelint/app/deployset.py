@@ -1,0 +1,277 @@
+"""The deploy set: the files ``gcloud app deploy`` / ``appcfg.py update``
+would upload for one python27 service, decided the way both tools walk the
+service directory (appcfg.py ``FileIterator``, gcloud
+``api_lib/app/util.FileIterator``):
+
+* ``skip_files`` is one regex, used with ``re.match`` (anchored at the start
+  only) on the path relative to the app root with ``/`` separators. A list is
+  joined as ``(?:a)|(?:b)``; an explicit value REPLACES ``DEFAULT_SKIP_FILES``.
+* The regex is tried on directories too, on their path without a trailing
+  ``/``; a matching directory is not descended into, so nothing below it is
+  uploaded whatever it is called. Symlinks are followed.
+* A ``.gcloudignore`` in the service directory (gitignore syntax plus
+  ``#!include:FILE``) replaces skip_files for gcloud. With an explicit
+  skip_files as well, gcloud refuses to deploy (GAE406 says so); the deploy
+  set then follows skip_files, which is what the tool that does deploy such an
+  app (appcfg.py) uploads.
+* appcfg.py also dropped a ``foo.pyc`` beside ``foo.py``; gcloud, the only
+  deploy tool left, uploads both, so both are in the deploy set (GAE401).
+
+Nothing here raises on a bad tree: symlink loops, dangling links and
+unreadable directories become ``Problem`` entries. Files are not opened here;
+one that cannot be read is reported when it is linted (GAE001).
+"""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import List, Optional, Pattern, Tuple
+
+from pathspec import GitIgnoreSpec
+
+from ..knowledge import table
+from .appyaml import SkipEntry
+
+DEFAULT_SKIP_FILES: str = table("app_yaml")["default_skip_files"]["regex"]
+DEFAULT_RE = re.compile(DEFAULT_SKIP_FILES)
+GCLOUDIGNORE = ".gcloudignore"
+APP_YAML_NAMES = ("app.yaml", "app.yml")
+# --all-files lints everything, but version-control metadata is never code
+# and can hold hundreds of thousands of files.
+VCS_DIRS = frozenset((".git", ".hg", ".svn", ".bzr"))
+_GLOBAL_FLAGS = re.compile(r"^\(\?([aiLmsux]+)\)")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something gaelint could not look at or that breaks the deploy itself."""
+
+    path: Path
+    message: str
+    line: Optional[int] = None
+
+
+@dataclass
+class DeploySet:
+    root: Path
+    files: List[Path]  # uploaded files of any type, sorted by relative path
+    skipped: List[Path]  # files seen in walked directories but not uploaded
+    skipped_dirs: List[Path]  # directories not descended into
+    problems: List[Problem]
+    # 'default_skip_files' | 'skip_files' | 'gcloudignore' | 'all_files'
+    mechanism: str
+    uses_gcloudignore: bool  # a .gcloudignore exists in the root
+    has_explicit_skip_files: bool
+    _rules: "UploadRules" = field(repr=False)
+    _deployed: frozenset = field(default=frozenset(), repr=False)
+
+    def relpath(self, path: Path) -> str:
+        """Path relative to the app root with '/' separators (ValueError if outside)."""
+        # String work: pathlib's relative_to is a hot spot on warm runs.
+        text, root = os.path.abspath(path), str(self.root)
+        if text.startswith(root) and text[len(root):len(root) + 1] == os.sep:
+            return text[len(root) + 1:].replace(os.sep, "/")
+        return Path(text).relative_to(self.root).as_posix()
+
+    def is_deployed(self, relpath: str) -> bool:
+        """Whether this existing file is uploaded."""
+        return relpath in self._deployed
+
+    def would_upload(self, relpath: str) -> bool:
+        """Whether a file at relpath would be uploaded, existing or not."""
+        return self._rules.uploads(relpath)
+
+
+class UploadRules:
+    """The upload decision for one app: which paths are skipped."""
+
+    def __init__(self, app, all_files: bool) -> None:
+        self.problems: List[Problem] = []
+        config = app.config
+        entries = config.skip_files if config is not None and config.error is None else None
+        self.has_explicit_skip_files = entries is not None
+        ignore_path = app.root / GCLOUDIGNORE
+        self.uses_gcloudignore = ignore_path.is_file()
+        self._regex: Optional[Pattern[str]] = None
+        self._spec: Optional[GitIgnoreSpec] = None
+        if all_files:
+            self.mechanism = "all_files"
+        elif self.uses_gcloudignore and not self.has_explicit_skip_files:
+            self.mechanism = "gcloudignore"
+            self._spec = _load_gcloudignore(ignore_path, self.problems)
+        elif self.has_explicit_skip_files:
+            self.mechanism = "skip_files"
+            self._regex = _compile_skip_files(entries or [], config.path, self.problems)
+        else:
+            self.mechanism = "default_skip_files"
+            self._regex = DEFAULT_RE
+
+    def skips(self, rel: str, is_dir: bool = False) -> bool:
+        """Whether the deploy leaves this path out (a directory: all below it)."""
+        if self._regex is not None:
+            return self._regex.match(rel) is not None
+        if self._spec is not None:
+            return self._spec.match_file(rel + "/" if is_dir else rel)
+        return is_dir and rel.rpartition("/")[2] in VCS_DIRS  # all_files
+
+    def uploads(self, rel: str) -> bool:
+        parts = rel.split("/")
+        return not any(self.skips("/".join(parts[:i]), True) for i in range(1, len(parts))) and not self.skips(rel)
+
+
+def _compile_skip_files(entries: List[SkipEntry], path: Path, problems: List[Problem]) -> Pattern[str]:
+    """Build appinfo's combined regex with Python 3's ``re``.
+
+    Each entry is compiled alone first so a bad one is reported on its own
+    line. Python 2 took a global flag such as ``(?i)`` anywhere; Python 3.11
+    only at the very start, which the ``(?:...)`` wrapping breaks, so leading
+    flags are hoisted. Python 2 unicode patterns without ``(?u)`` matched
+    ``\\w`` as ASCII only, hence ``re.ASCII``.
+    """
+    if not entries:
+        # '|'.join([]) is '', which re.match()es every path: nothing uploads.
+        problems.append(Problem(path, "skip_files is empty: the combined regex matches every path, so nothing is uploaded"))
+        return re.compile("")
+    flags, bodies = set(), []
+    for entry in entries:
+        body, found = entry.regex, _GLOBAL_FLAGS.match(entry.regex)
+        if found:
+            flags.update(found.group(1).replace("L", ""))
+            body = body[found.end():]
+        bodies.append((entry, body))
+    prefix = f"(?{''.join(sorted(flags))})" if flags else ""
+    base = 0 if "u" in flags else re.ASCII
+    valid = []
+    for entry, body in bodies:
+        try:
+            re.compile(prefix + body, base)
+        except (re.error, ValueError) as exc:
+            problems.append(Problem(path, f"skip_files entry {entry.regex!r} is not a valid regular expression ({exc}); it is ignored", entry.line))
+            continue
+        valid.append(body)
+    if not valid:
+        return re.compile("(?!)")
+    return re.compile(prefix + "|".join(f"(?:{body})" for body in valid), base)
+
+
+def _read_lines(path: Path, problems: List[Problem], why: str) -> List[str]:
+    try:
+        return path.read_text("utf-8-sig").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(Problem(path, f"{why}: {getattr(exc, 'strerror', None) or exc}"))
+        return []
+
+
+def _load_gcloudignore(path: Path, problems: List[Problem]) -> GitIgnoreSpec:
+    """gcloud's FileChooser.FromFile: gitignore lines plus one level of includes."""
+    patterns: List[str] = []
+    for line in _read_lines(path, problems, "cannot read .gcloudignore"):
+        if line.startswith("#"):
+            if line[1:].lstrip().startswith("!include:"):
+                name = line[line.find("!include:") + len("!include:"):].strip()
+                if "/" in name:
+                    problems.append(Problem(path, f"#!include:{name}: gcloud only includes files in the same directory and fails"))
+                    continue
+                included = _read_lines(path.parent / name, problems, f"#!include:{name} cannot be read and gcloud fails")
+                # Includes inside an included file are not followed (gcloud
+                # reads it with recurse=0); its '#' lines are comments.
+                patterns.extend(x for x in included if not x.startswith("#"))
+            continue
+        patterns.append(line)
+
+    def valid(pattern: str) -> bool:  # pathspec rejects a few lines gcloud skips
+        try:
+            return GitIgnoreSpec.from_lines([pattern]) is not None
+        except Exception:  # noqa: BLE001
+            problems.append(Problem(path, f"invalid pattern {pattern!r} is ignored"))
+            return False
+
+    return GitIgnoreSpec.from_lines([p for p in patterns if valid(p)])
+
+
+def scan_dir(path: str, problems: List[Problem]) -> List[os.DirEntry]:
+    try:
+        with os.scandir(path) as entries:
+            return sorted(entries, key=lambda e: e.name)
+    except OSError as exc:
+        problems.append(Problem(Path(path), f"cannot read directory: {exc.strerror or exc}"))
+        return []
+
+
+def _classify(entry: os.DirEntry, problems: List[Problem], skips_file) -> str:
+    """'dir', 'file' or 'other'; broken links become problems."""
+    try:
+        if entry.is_dir():
+            return "dir"
+        if entry.is_file():
+            return "file"
+    except OSError as exc:  # ELOOP: a link that resolves to itself
+        problems.append(Problem(Path(entry.path), f"symlink loop ({exc.strerror}); not followed"))
+        return "other"
+    if entry.is_symlink() and not skips_file():
+        problems.append(Problem(Path(entry.path), "dangling symlink (its target does not exist); not uploaded"))
+    return "other"
+
+
+def _walk(root: Path, rules: UploadRules, problems: List[Problem]) -> Tuple[List[str], List[str], List[str]]:
+    """Relative paths of uploaded files, skipped files and pruned directories."""
+    files: List[str] = []
+    skipped: List[str] = []
+    pruned: List[str] = []
+    stack = [("", str(root), (os.path.realpath(root),))]
+    while stack:
+        prefix, directory, chain = stack.pop()
+        for entry in scan_dir(directory, problems):
+            rel = prefix + entry.name
+            kind = _classify(entry, problems, lambda: rules.skips(rel))
+            if kind == "file":
+                (skipped if rules.skips(rel) else files).append(rel)
+            elif kind == "dir" and rules.skips(rel, True):
+                pruned.append(rel)
+            elif kind == "dir":
+                real = real_dir(entry, chain, problems)
+                if real is not None:
+                    stack.append((rel + "/", entry.path, chain + (real,)))
+    return sorted(files), sorted(skipped), sorted(pruned)
+
+
+def real_dir(entry: os.DirEntry, chain: Tuple[str, ...], problems: List[Problem]) -> Optional[str]:
+    """Real path of a directory, None when it loops back to an ancestor."""
+    if not entry.is_symlink():
+        return os.path.join(chain[-1], entry.name)
+    real = os.path.realpath(entry.path)
+    if real in chain:
+        problems.append(Problem(Path(entry.path), f"symlink loop: points back to {real}; not followed"))
+        return None
+    return real
+
+
+def upload_rules_of(app, all_files: bool) -> UploadRules:
+    if all_files not in app.upload_rules:
+        app.upload_rules[all_files] = UploadRules(app, all_files)
+    return app.upload_rules[all_files]
+
+
+def deploy_set(app, all_files: bool = False) -> DeploySet:
+    """Every file the deploy uploads (cached per app)."""
+    if all_files in app.deploy_sets:
+        return app.deploy_sets[all_files]
+    rules = upload_rules_of(app, all_files)
+    problems = list(rules.problems)
+    files, skipped, pruned = _walk(app.root, rules, problems)
+    result = DeploySet(
+        root=app.root,
+        files=[app.root / rel for rel in files],
+        skipped=[app.root / rel for rel in skipped],
+        skipped_dirs=[app.root / rel for rel in pruned],
+        problems=problems,
+        mechanism=rules.mechanism,
+        uses_gcloudignore=rules.uses_gcloudignore,
+        has_explicit_skip_files=rules.has_explicit_skip_files,
+        _rules=rules,
+        _deployed=frozenset(files),
+    )
+    app.deploy_sets[all_files] = result
+    return result

@@ -1,0 +1,222 @@
+"""The check: every file of every app, all rules in one pass per file.
+
+Per file: read bytes -> decide which rules could fire (their ``triggers``
+against the raw bytes) -> decode and parse once -> one walk that records the
+node types those rules visit -> dispatch -> positions only if something was
+reported. A rule that raises becomes GAE002 for that file; everything else
+goes on.
+"""
+from __future__ import annotations
+
+import gc
+import re
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, FrozenSet, Iterable, List, Optional, Tuple, Type
+
+
+from gaelint import registry, source
+from gaelint.analysis import positions, walk
+from gaelint.analysis.context import FileContext, resolve_qualname
+from gaelint.app.context import AppContext
+from gaelint.findings import Finding, Severity
+from gaelint.registry import AppRule, Rule, SourceRule
+
+_WORD = re.compile(rb"[A-Za-z0-9_]+")
+# A string literal (kept whole: a `#` inside it is not a comment) or a comment.
+_COMMENT_OR_STRING = re.compile(
+    rb"'''(?:\\.|[^\\])*?'''"
+    rb'|"""(?:\\.|[^\\])*?"""'
+    rb"|'(?:\\.|[^'\\\n])*'"
+    rb'|"(?:\\.|[^"\\\n])*"'
+    rb"|#[^\n]*", re.S)
+
+
+def _drop_comment(match) -> bytes:
+    text = match.group()
+    return b"" if text.startswith(b"#") else text
+
+
+@dataclass
+class RuleSet:
+    """The selected rules, instantiated once, with a dispatch table."""
+
+    rules: Tuple[Type[Rule], ...]
+    prefilter: bool = True      # False: run every rule on every file (tests prove it changes nothing)
+
+    def __post_init__(self):
+        self.source_rules = [r() for r in self.rules if issubclass(r, SourceRule)]
+        self.app_rules = [r() for r in self.rules if issubclass(r, AppRule)]
+        self.codes = {r.code for r in self.rules}
+        self._dispatch = {id(r): [(t, getattr(r, m)) for t, m in type(r).node_types().items()]
+                          for r in self.source_rules}
+        # Triggers are words (identifiers, numbers): a rule can only fire on a
+        # name it resolves, and every spelling of a name (`from os import
+        # remove`, `os.remove`, `from os import *` then `remove(...)`) holds
+        # its last part as a whole word. A trigger ending in `_` (`AF_`) or
+        # holding other characters (`ftp://`) is matched as a substring.
+        # A tuple trigger needs all its words (`("connect", "25")`). Words
+        # are looked for outside comments: a licence header's "this file"
+        # cannot name anything.
+        self._always = [r for r in self.source_rules if r.triggers is None]
+        self._by_word: Dict[bytes, List[SourceRule]] = {}
+        self._by_substring: List[Tuple[bytes, SourceRule]] = []
+        self._by_all_words: List[Tuple[FrozenSet[bytes], SourceRule]] = []
+        for rule in self.source_rules:
+            for trigger in rule.triggers or ():
+                if isinstance(trigger, tuple):
+                    self._by_all_words.append((frozenset(t.encode() for t in trigger), rule))
+                    continue
+                raw = trigger.encode()
+                if _WORD.fullmatch(raw) and not raw.endswith(b"_"):
+                    self._by_word.setdefault(raw, []).append(rule)
+                else:
+                    self._by_substring.append((raw, rule))
+        self._words = frozenset(self._by_word)
+
+    def rules_for(self, data: bytes) -> List[SourceRule]:
+        """Rules that could fire on a file with these bytes, in rule order."""
+        if not self.prefilter:
+            return list(self.source_rules)
+        chosen = set(map(id, self._always))
+        if b"#" in data:
+            if b"\r" in data:          # CR-only files: a comment ends at \r too
+                data = data.replace(b"\r", b"\n")
+            code = _COMMENT_OR_STRING.sub(_drop_comment, data)
+        else:
+            code = data
+        words = set(_WORD.findall(code))
+        for word in self._words.intersection(words):
+            chosen.update(map(id, self._by_word[word]))
+        for needed, rule in self._by_all_words:
+            if id(rule) not in chosen and needed <= words:
+                chosen.add(id(rule))
+        for raw, rule in self._by_substring:
+            if id(rule) not in chosen and raw in data:
+                chosen.add(id(rule))
+        return [r for r in self.source_rules if id(r) in chosen]
+
+
+def gae001(path: Path, problem: source.LoadProblem, text: Optional[source.SourceFile] = None) -> Finding:
+    rule = registry.get("GAE001")
+    severity = Severity.parse(problem.severity) if problem.severity else rule.severity
+    return Finding(code=rule.code, name=rule.name, severity=severity, path=path,
+                   message=rule.message.format(reason=problem.reason), fix=rule.fix,
+                   line=problem.line, column=problem.column if problem.line else None,
+                   end_line=problem.line, statement=(problem.line, problem.line) if problem.line else None,
+                   source_line=text.line_text(problem.line) if text is not None else None)
+
+
+def _gae002(path: Path, rule_code: str, exc: BaseException) -> Finding:
+    rule = registry.get("GAE002")
+    where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    detail = f"{type(exc).__name__}: {exc}" + (f" ({Path(where.filename).name}:{where.lineno})" if where else "")
+    return Finding(code=rule.code, name=rule.name, severity=rule.severity, path=path,
+                   message=rule.message.format(rule=rule_code, error=detail), fix=rule.fix)
+
+
+def check_file(ruleset: RuleSet, app: AppContext, path: Path, data: Optional[bytes] = None) -> List[Finding]:
+    """Every source rule on one Python file (``data``: its bytes, e.g. from
+    stdin, instead of reading ``path``). Whatever goes wrong stays with this
+    file: a failure of gaelint itself is a GAE002 here, and the run goes on."""
+    try:
+        return _check_file(ruleset, app, path, data)
+    except Exception as exc:  # noqa: BLE001 - last resort: one file never stops the run
+        return [_gae002(path, "the engine", exc)]
+
+
+def _check_file(ruleset: RuleSet, app: AppContext, path: Path, data: Optional[bytes]) -> List[Finding]:
+    if data is None:
+        data, problem = source.read(path)
+        if problem is not None:
+            return [gae001(path, problem)]
+    wanted_rules = ruleset.rules_for(data)
+    # Parsing and walking allocate millions of short-lived, acyclic objects;
+    # the cyclic collector only burns time on them (about a third of a parse).
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        findings = _check_source(ruleset, app, path, data, wanted_rules)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    site = _vendored_site(app, path)
+    if site is not None:
+        findings = [_as_vendored(f, site) for f in findings]
+    return findings
+
+
+def _vendored_site(app: AppContext, path: Path) -> Optional[str]:
+    """The vendored directory (``lib``, on sys.path through
+    appengine_config.py) holding this file, if any."""
+    from gaelint.app.vendoring import app_modules
+    rel = app.relpath(path)
+    sites = app.memo("engine.vendored_sites", lambda: sorted(app_modules(app).sites, key=len, reverse=True))
+    return next((s for s in sites if rel.startswith(s + "/")), None)
+
+
+def _as_vendored(finding: Finding, site: str) -> Finding:
+    """Third-party code the app vendors: most of it (dev servers, reloaders,
+    command-line tools, tests) never runs on App Engine, so its findings are
+    information for the owner, not failures of the app."""
+    if finding.severity <= Severity.INFO or finding.code == "GAE002":
+        return finding
+    return finding.with_(severity=Severity.INFO, message=(
+        f"{finding.message} [third-party code vendored in `{site}/`: info, as the app may never run it]"))
+
+
+def _check_source(ruleset, app, path, data, wanted_rules) -> List[Finding]:
+    # No selected rule can fire: only decide whether the file parses (GAE001).
+    src = source.load_bytes(path, data, validate_only=not wanted_rules)
+    findings = [gae001(path, p, src) for p in src.problems]
+    if src.module is None or not wanted_rules:
+        return findings
+    wanted_types = set()
+    for rule in wanted_rules:
+        wanted_types.update(t for t, _ in ruleset._dispatch[id(rule)])
+    relpath = app.relpath(path)
+    try:
+        model = walk.build(src.module, wanted_types, resolve_qualname,
+                               main_is_script=relpath in app.cgi_scripts)
+    except RecursionError:
+        return findings + [gae001(path, source.LoadProblem(
+            "nested too deeply for gaelint to analyse; it was not checked", severity="info"))]
+    ctx = FileContext(src, app, model, relpath)
+    for rule in wanted_rules:
+        try:
+            for node_type, method in ruleset._dispatch[id(rule)]:
+                for node, site in model.nodes.get(node_type, ()):
+                    ctx.site = site
+                    method(node, ctx)
+            ctx.site = walk.Site(model.module_scope, src.module)
+            rule.finish(ctx)
+        except Exception as exc:  # noqa: BLE001 - one rule must not lose the others
+            ctx._pending = [p for p in ctx._pending if p.rule is not rule]
+            findings.append(_gae002(path, rule.code, exc))
+    try:
+        findings.extend(ctx.finish(lambda tops: positions.compute(src.module, src.parsed_text, tops)))
+    except RecursionError:
+        findings.append(gae001(path, source.LoadProblem(
+            "nested too deeply for gaelint to locate its findings; it was not checked", severity="info")))
+    return findings
+
+
+def check_app(ruleset: RuleSet, app: AppContext, only: Optional[Iterable[Path]] = None) -> List[Finding]:
+    """Every app rule on one app; with ``only`` (the files a pre-commit run
+    passed), rules that cannot report on any of them are skipped."""
+    out: List[Finding] = []
+    only = list(only) if only is not None else None
+    for rule in ruleset.app_rules:
+        if only is not None and not rule.could_report_on(only):
+            continue
+        before = len(app.findings)
+        try:
+            rule.check_app(app)
+        except Exception as exc:  # noqa: BLE001
+            del app.findings[before:]
+            path = app.app.config_path or app.root
+            out.append(_gae002(path, rule.code, exc))
+    out.extend(app.findings)
+    app.findings = []
+    return out

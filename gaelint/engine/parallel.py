@@ -1,0 +1,101 @@
+"""Check many files, in worker processes when there are enough of them.
+
+Workers are forked with the rule set and the apps, so nothing is pickled
+but the task (app index, path) and its findings. Cache hits are answered in
+the main process first: a warm run never starts a worker. ``meanwhile``
+(the app rules) runs in the main process while the workers check files.
+"""
+from __future__ import annotations
+
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Dict, List, Optional
+
+from gaelint.app.context import AppContext
+from gaelint.findings import Finding
+from gaelint.source import read as read_source
+
+from .cache import app_fingerprint
+from .check import RuleSet, check_file
+
+
+_WORKER: Dict[str, object] = {}
+
+
+def _init_worker(ruleset, apps, cache=None, app_keys=()):
+    _WORKER.update(ruleset=ruleset, apps=apps, cache=cache, app_keys=app_keys)
+
+
+def _cached(app_index: int, path: Path):
+    """(cache key, findings or None, bytes) for a file; (None, None, None)
+    without a cache or when the file cannot be read."""
+    cache = _WORKER.get("cache")
+    if cache is None:
+        return None, None, None
+    data, problem = read_source(path)
+    if problem is not None:
+        return None, None, None
+    app = _WORKER["apps"][app_index]
+    key = cache.key(data, app.relpath(path), _WORKER["app_keys"][app_index])
+    return key, cache.get(key, app.root), data
+
+
+def _check_one(task):
+    app_index, path = task
+    ruleset, apps = _WORKER["ruleset"], _WORKER["apps"]
+    key, found, data = _cached(app_index, path)
+    if found is not None:
+        return found
+    # the bytes the key was made from are the bytes checked
+    found = check_file(ruleset, apps[app_index], path, data)
+    if key is not None and not any(f.code == "GAE002" for f in found):
+        _WORKER["cache"].put(key, apps[app_index].root, found)
+    return found
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def check_files(ruleset: RuleSet, apps: List[AppContext], tasks, jobs: int, cache=None,
+               meanwhile=lambda: None) -> List[List[Finding]]:
+    """Findings of every task, in task order. ``meanwhile`` (the app rules)
+    runs in this process while the workers check files."""
+    app_keys = [app_fingerprint(a) for a in apps] if cache is not None else ()
+    _init_worker(ruleset, apps, cache, app_keys)
+    results: List[Optional[List[Finding]]] = [None] * len(tasks)
+    if cache is not None:   # answer hits here: a warm run never starts workers
+        for i, (index, path) in enumerate(tasks):
+            results[i] = _cached(index, path)[1]
+    missing = [i for i, r in enumerate(results) if r is None]
+    todo = [tasks[i] for i in missing]
+    if jobs <= 1 or len(todo) < 8:
+        done = [_check_one(t) for t in todo]
+        meanwhile()
+    else:
+        try:
+            mp = multiprocessing.get_context("fork")
+        except ValueError:  # pragma: no cover - no fork on this platform
+            mp = None
+        if mp is None:
+            done = [_check_one(t) for t in todo]
+            meanwhile()
+        else:
+            # Largest files first, so no worker is left with a big one at the end.
+            order = sorted(range(len(todo)), key=lambda i: -_size(todo[i][1]))
+            chunk = 1           # a chunk of the largest files would all go to one worker
+            with ProcessPoolExecutor(max_workers=jobs, mp_context=mp, initializer=_init_worker,
+                                     initargs=(ruleset, apps, cache, app_keys)) as pool:
+                pending = pool.map(_check_one, [todo[i] for i in order], chunksize=chunk)
+                meanwhile()     # every task is submitted: the main process is free
+                by_size = list(pending)
+            done = [None] * len(todo)
+            for i, found in zip(order, by_size):
+                done[i] = found
+    for i, found in zip(missing, done):
+        results[i] = found
+    return results
