@@ -83,6 +83,9 @@ def main(args) -> int:
     if not args.no_cache and stdin is None:
         from .engine.cache import ResultCache, default_dir, engine_fingerprint
         cache = ResultCache(default_dir(), engine_fingerprint(ruleset.codes))
+        if cache.problem is not None:       # e.g. others may write into it: entries could be planted
+            print(f"gaelint: note: {cache.problem}", file=sys.stderr)
+            cache = None
     result = run(paths, ruleset, cfg, all_files=args.all_files, jobs=args.jobs, stdin=stdin, cache=cache)
 
     if args.write_baseline:

@@ -90,10 +90,13 @@ def run(paths: Sequence[Path], ruleset: RuleSet, config: Config, *, all_files: b
         result.roots.append(app.root)
         if target.explicit:
             explicit_files[index] = set(files)
-        static = static_matcher(app.config)
+        slow_patterns: list = []
+        static = static_matcher(app.config, slow_patterns)
         for f in files:
             if f.suffix in (".py",) and not static(ctx.relpath(f)):
                 tasks.append((index, f))
+        for problem in slow_patterns:
+            add_problem(problem)
         result.files += len(files)
     workers = jobs if jobs > 0 else (os.cpu_count() or 1)
     app_findings: List[Finding] = []

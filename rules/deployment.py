@@ -99,11 +99,8 @@ def _excluded_by(app, deploy, rel: str) -> str:
         return "the default skip_files excludes every .pyc"
     config = app.config
     for entry in (config.skip_files or []) if config is not None else []:
-        try:
-            if re.match(entry.regex, rel):
-                return f"skip_files entry `{entry.regex}` (app.yaml line {entry.line}) excludes it"
-        except re.error:
-            continue
+        if deployset.entry_matches(entry, rel):     # time-bounded: the pattern is the app's own
+            return f"skip_files entry `{entry.regex}` (app.yaml line {entry.line}) excludes it"
     return "skip_files excludes it"
 
 

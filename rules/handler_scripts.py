@@ -84,6 +84,10 @@ def _module_names(path) -> Optional[List[str]]:
     return list(model.module_scope.names)
 
 
+def _names_shape(value) -> bool:
+    return value is None or (isinstance(value, list) and all(isinstance(n, str) for n in value))
+
+
 class CgiHandler(AppRule):
     reports_on = (".yaml", ".yml")   # the handler's line in app.yaml
     code = "GAE404"
@@ -227,7 +231,7 @@ class CgiHandler(AppRule):
         attr = parts[index]
         if not rel.endswith(".py"):
             return None
-        names = app.file_fact(deploy.root / rel, "module-names", _module_names)
+        names = app.file_fact(deploy.root / rel, "module-names", _module_names, valid=_names_shape)
         if names is None or attr in names:
             return None
         dotted = ".".join(parts[:index])

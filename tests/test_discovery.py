@@ -221,15 +221,33 @@ def test_symlink_loops_and_dangling_links(tmp_path):
         assert find_apps([tmp_path], all_files=mode)[0]
 
 
-def test_symlinked_directory_is_followed(tmp_path):
-    shared = make(tmp_path / "shared", {"util.py": ""})
-    app = make(tmp_path / "app", {"app.yaml": APP_YAML})
-    os.symlink(shared, app / "shared")
+def test_symlinked_directory_inside_the_app_is_followed(tmp_path):
+    app = make(tmp_path / "app", {"app.yaml": APP_YAML, "vendor/util.py": ""})
+    os.symlink(app / "vendor", app / "lib")
     deploy = deploy_set(app_at(app))
-    assert rels(deploy.files, app) == ["app.yaml", "shared/util.py"]
+    assert rels(deploy.files, app) == ["app.yaml", "lib/util.py", "vendor/util.py"]
+    assert deploy.problems == []
     # a file argument through the link is named as the deploy walk names it
-    targets, _ = find_apps([app / "shared" / "util.py"])
-    assert targets[0].files == [app.resolve() / "shared" / "util.py"]
+    targets, _ = find_apps([app / "lib" / "util.py"])
+    assert targets[0].files == [app.resolve() / "lib" / "util.py"]
+
+
+def test_symlinked_directory_outside_the_app_is_reported_not_walked(tmp_path):
+    # A link to /usr or /etc would make gaelint walk (and lint) the system.
+    shared = make(tmp_path / "shared", {"util.py": ""})
+    app = make(tmp_path / "app", {"app.yaml": APP_YAML, "main.py": ""})
+    os.symlink(shared, app / "shared")
+    os.symlink("/usr", app / "usr")
+    deploy = deploy_set(app_at(app))
+    assert rels(deploy.files, app) == ["app.yaml", "main.py"]
+    assert sorted((p.path.name, p.message) for p in deploy.problems) == [
+        ("shared", f"symlink to {shared.resolve()}, outside the app: the deploy would upload everything under it; "
+                   "gaelint does not follow links out of the app, so none of it is linted"),
+        ("usr", f"symlink to {os.path.realpath('/usr')}, outside the app: the deploy would upload everything under "
+                "it; gaelint does not follow links out of the app, so none of it is linted")]
+    targets, problems = find_apps([tmp_path / "app"])
+    assert rels(targets[0].files, app) == ["app.yaml", "main.py"]
+    assert sorted(p.path.name for p in problems) == ["shared", "usr"]
 
 
 def test_unreadable_directory_is_a_problem(tmp_path, monkeypatch):

@@ -289,14 +289,17 @@ class FileContext:
             end = body.start.line if body is not None else (end_line or line)
         return (min(stmt.start.line, line), max(end, end_line or line))
 
-    def finish(self, positions: Callable[[], Dict[cst.CSTNode, Any]]) -> List[Finding]:
+    def finish(self, positions: Callable[..., Dict[cst.CSTNode, Any]]) -> List[Finding]:
         """Turn pending reports into findings (positions are computed only
         when there is something to report)."""
         if not self._pending:
             return []
         tops = {p.site.top for p in self._pending}
         tops.update(p.site.guard[2] for p in self._pending if p.site.guard is not None)
-        pos = positions(tops)
+        nodes = [n for p in self._pending for n in (
+            p.node, p.site.statement, getattr(p.site.statement, "body", None),
+            p.site.guard[1] if p.site.guard is not None else None)]
+        pos = positions(tops, nodes)
         out = []
         for p in self._pending:
             rng = pos.get(p.node)

@@ -25,7 +25,14 @@ from typing import Any, Dict, List, Optional, Tuple, Union
 
 import yaml
 
+from gaelint import reading
 from gaelint.knowledge import table
+
+# A real app.yaml is a few kilobytes; gcloud reads it whole.
+MAX_YAML_BYTES = 4_000_000
+# Values a document may expand to through aliases (a large real app.yaml
+# has a few thousand).
+MAX_EXPANDED_VALUES = 100_000
 
 # libyaml is ~10x faster; the pure-Python loader is the fallback.
 _FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -145,10 +152,11 @@ class AppConfig:
 
 
 def load_app_config(path: Path) -> AppConfig:
-    """Read and parse a yaml file; an unreadable file becomes ``error``."""
+    """Read and parse a yaml file; an unreadable file (a FIFO, one over
+    MAX_YAML_BYTES) becomes ``error``."""
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        raw = reading.read_bytes(path, MAX_YAML_BYTES)
     except OSError as exc:
         return AppConfig(path=path, error=YamlProblem(1, 1, f"cannot read file: {exc.strerror or exc}"))
     try:
@@ -168,11 +176,15 @@ def parse_app_config(text: str, path: Path) -> AppConfig:
         text = text[1:]
     try:
         node, document, duplicates = _compose_construct(text, _FAST_LOADER)
+    except _Unbounded as exc:
+        return AppConfig(path=path, error=exc.problem)
     except Exception:  # noqa: BLE001 - any loader failure is a finding
         # Re-read with the pure-Python loader: its messages are the better
         # ones and stay the same whether or not libyaml is installed.
         try:
             node, document, duplicates = _compose_construct(text, yaml.SafeLoader)
+        except _Unbounded as exc:
+            return AppConfig(path=path, error=exc.problem)
         except Exception as exc:  # noqa: BLE001
             return AppConfig(path=path, error=_problem(exc, text))
     config = AppConfig(path=path, node=node, document=document, duplicate_keys=duplicates)
@@ -199,10 +211,58 @@ def yaml_kind(path: Path, config: Optional[AppConfig] = None) -> str:
 
 # -- parsing -----------------------------------------------------------------
 
+class _Unbounded(Exception):
+    def __init__(self, problem: YamlProblem):
+        super().__init__(problem.message)
+        self.problem = problem
+
+
+def _check_expansion(node: Optional[yaml.Node]) -> None:
+    """Raise _Unbounded when aliases make the document expand to more than
+    MAX_EXPANDED_VALUES values (a "billion laughs" file: 1 KB of anchors
+    and aliases that would be gigabytes once every alias is written out).
+    Each node is sized once, so this is linear in the composed graph."""
+    if node is None:
+        return
+    size: Dict[int, int] = {}
+    uses: Dict[int, int] = {}
+    stack: List[Tuple[yaml.Node, bool]] = [(node, False)]
+    while stack:
+        current, children_done = stack.pop()
+        key = id(current)
+        if children_done:
+            if isinstance(current, yaml.MappingNode):
+                parts = [n for pair in current.value for n in pair]
+            else:
+                parts = current.value
+            size[key] = 1 + sum(size.get(id(p), 0) for p in parts)
+            if size[key] > MAX_EXPANDED_VALUES:
+                shared = max((p for p in parts if uses.get(id(p), 0) > 1), key=lambda p: size.get(id(p), 0),
+                             default=current)
+                raise _Unbounded(YamlProblem(
+                    _line(shared), shared.start_mark.column + 1,
+                    f"aliases make this document expand to more than {MAX_EXPANDED_VALUES} values (the value "
+                    f"anchored on line {_line(shared)} is repeated through aliases, a 'billion laughs' file); "
+                    "gaelint does not expand it"))
+            continue
+        uses[key] = uses.get(key, 0) + 1
+        if key in size or uses[key] > 1:
+            continue            # an alias of a node already sized (or being sized: a cycle)
+        if isinstance(current, yaml.ScalarNode):
+            size[key] = 1
+            continue
+        stack.append((current, True))
+        if isinstance(current, yaml.MappingNode):
+            stack.extend((n, False) for pair in current.value for n in pair)
+        else:
+            stack.extend((n, False) for n in current.value)
+
+
 def _compose_construct(text: str, loader_cls: type) -> Tuple[Optional[yaml.Node], Any, List[DuplicateKey]]:
     loader = loader_cls(text)
     try:
         node = loader.get_single_node()
+        _check_expansion(node)
         # Before constructing: construction folds `<<` merge keys into the
         # node tree, which would make every override look like a duplicate.
         duplicates = _duplicates(node)

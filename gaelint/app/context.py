@@ -4,7 +4,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Set
 
+from gaelint import reading
 from gaelint.findings import Finding, Severity, format_template
+
+MAX_FACT_INPUT_BYTES = 32_000_000     # App Engine's limit per file
 
 
 class AppContext:
@@ -38,24 +41,26 @@ class AppContext:
             return out
         return self.memo("cgi_scripts", compute)
 
-    def file_fact(self, path: Path, name: str, compute: Callable[[Path], Any]) -> Any:
+    def file_fact(self, path: Path, name: str, compute: Callable[[Path], Any],
+                  valid: Optional[Callable[[Any], bool]] = None) -> Any:
         """``compute(path)``, a JSON-able fact that depends on that file's
         bytes alone (the names a module binds, the paths it adds to
         sys.path), memoised per run and, with the result cache on, across
-        runs by content."""
+        runs by content. ``valid`` checks the shape of a cached value: one
+        it rejects (or a foreign entry) is computed again."""
         def lookup():
             cache = self.cache
             if cache is None:
                 return compute(path)
             try:
-                data = path.read_bytes()
+                data = reading.read_bytes(path, MAX_FACT_INPUT_BYTES)
             except OSError:
                 return compute(path)
             key = cache.fact_key(name, data)
-            value = cache.get_value(key)
+            value = cache.get_value(key, data, f"fact:{name}", valid)
             if value is cache.MISSING:
                 value = compute(path)
-                cache.put_value(key, value)
+                cache.put_value(key, value, data, f"fact:{name}")
             return value
         return self.memo(f"fact:{name}:{path}", lookup)
 
@@ -70,7 +75,8 @@ class AppContext:
             return None
         if path not in self._texts:
             try:
-                self._texts[path] = path.read_text("utf-8", "replace").replace("\r\n", "\n").split("\n")
+                self._texts[path] = reading.read_text(path, limit=MAX_FACT_INPUT_BYTES).replace(
+                    "\r\n", "\n").split("\n")
             except OSError:
                 self._texts[path] = []
         lines = self._texts[path]

@@ -27,12 +27,14 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import List, Optional, Pattern, Tuple
+from typing import List, Optional, Pattern, Tuple, Union
 
 from pathspec import GitIgnoreSpec
 
+from .. import reading
 from ..knowledge import table
 from .appyaml import SkipEntry
+from .userregex import PatternTimeout, UserPattern, budget_note
 
 DEFAULT_SKIP_FILES: str = table("app_yaml")["default_skip_files"]["regex"]
 DEFAULT_RE = re.compile(DEFAULT_SKIP_FILES)
@@ -42,6 +44,7 @@ APP_YAML_NAMES = ("app.yaml", "app.yml")
 # and can hold hundreds of thousands of files.
 VCS_DIRS = frozenset((".git", ".hg", ".svn", ".bzr"))
 _GLOBAL_FLAGS = re.compile(r"^\(\?([aiLmsux]+)\)")
+_MAX_IGNORE_BYTES = 4_000_000       # a .gcloudignore (or a file it includes)
 
 
 @dataclass(frozen=True)
@@ -93,9 +96,11 @@ class UploadRules:
         entries = config.skip_files if config is not None and config.error is None else None
         self.has_explicit_skip_files = entries is not None
         ignore_path = app.root / GCLOUDIGNORE
-        self.uses_gcloudignore = ignore_path.is_file()
-        self._regex: Optional[Pattern[str]] = None
+        self.uses_gcloudignore = reading.is_regular_file(ignore_path)
+        self._regex = None          # re.Pattern (the default) or UserPattern (the app's own)
         self._spec: Optional[GitIgnoreSpec] = None
+        self._entries: List[SkipEntry] = []
+        self._config_path = config.path if config is not None else None
         if all_files:
             self.mechanism = "all_files"
         elif self.uses_gcloudignore and not self.has_explicit_skip_files:
@@ -103,7 +108,8 @@ class UploadRules:
             self._spec = _load_gcloudignore(ignore_path, self.problems)
         elif self.has_explicit_skip_files:
             self.mechanism = "skip_files"
-            self._regex = _compile_skip_files(entries or [], config.path, self.problems)
+            self._entries = list(entries or [])
+            self._regex = _compile_skip_files(self._entries, config.path, self.problems)
         else:
             self.mechanism = "default_skip_files"
             self._regex = DEFAULT_RE
@@ -111,17 +117,33 @@ class UploadRules:
     def skips(self, rel: str, is_dir: bool = False) -> bool:
         """Whether the deploy leaves this path out (a directory: all below it)."""
         if self._regex is not None:
-            return self._regex.match(rel) is not None
+            try:
+                return self._regex.match(rel) is not None
+            except PatternTimeout:
+                self._drop_slow_entries(rel)
+                return self.skips(rel, is_dir)
         if self._spec is not None:
             return self._spec.match_file(rel + "/" if is_dir else rel)
         return is_dir and rel.rpartition("/")[2] in VCS_DIRS  # all_files
+
+    def _drop_slow_entries(self, rel: str) -> None:
+        """The app's skip_files blew its time budget on ``rel``: report each
+        entry that does on its own and go on without them (without any
+        skip_files if no single entry is to blame)."""
+        slow = [e for e in self._entries if not _entry_matches_in_time(e, rel)]
+        for entry in slow or self._entries:
+            self.problems.append(Problem(self._config_path, f"skip_files entry {entry.regex!r} "
+                                         f"{budget_note(rel)}; gaelint ignores it, so what it skips is linted",
+                                         entry.line))
+        self._entries = [e for e in self._entries if e not in slow] if slow else []
+        self._regex = _compile_skip_files(self._entries, self._config_path, []) if self._entries else re.compile("(?!)")
 
     def uploads(self, rel: str) -> bool:
         parts = rel.split("/")
         return not any(self.skips("/".join(parts[:i]), True) for i in range(1, len(parts))) and not self.skips(rel)
 
 
-def _compile_skip_files(entries: List[SkipEntry], path: Path, problems: List[Problem]) -> Pattern[str]:
+def _compile_skip_files(entries: List[SkipEntry], path: Path, problems: List[Problem]) -> Union[Pattern[str], UserPattern]:
     """Build appinfo's combined regex with Python 3's ``re``.
 
     Each entry is compiled alone first so a bad one is reported on its own
@@ -153,12 +175,40 @@ def _compile_skip_files(entries: List[SkipEntry], path: Path, problems: List[Pro
         valid.append(body)
     if not valid:
         return re.compile("(?!)")
-    return re.compile(prefix + "|".join(f"(?:{body})" for body in valid), base)
+    return UserPattern(prefix + "|".join(f"(?:{body})" for body in valid), base)
+
+
+def _entry_pattern(entry: SkipEntry) -> UserPattern:
+    """One skip_files entry compiled as in the combined regex (raises re.error)."""
+    found = _GLOBAL_FLAGS.match(entry.regex)
+    flags = found.group(1).replace("L", "") if found else ""
+    body = entry.regex[found.end():] if found else entry.regex
+    return UserPattern((f"(?{flags})" if flags else "") + body, 0 if "u" in flags else re.ASCII)
+
+
+def _entry_matches_in_time(entry: SkipEntry, rel: str) -> bool:
+    """False when this entry alone blows the time budget on ``rel``."""
+    try:
+        _entry_pattern(entry).match(rel)
+    except PatternTimeout:
+        return False
+    except (re.error, ValueError):
+        pass
+    return True
+
+
+def entry_matches(entry: SkipEntry, rel: str) -> bool:
+    """Whether one skip_files entry matches ``rel`` (``re.match``), within
+    the time budget: an entry that blows it matches nothing."""
+    try:
+        return _entry_pattern(entry).match(rel) is not None
+    except (PatternTimeout, re.error, ValueError):
+        return False
 
 
 def _read_lines(path: Path, problems: List[Problem], why: str) -> List[str]:
     try:
-        return path.read_text("utf-8-sig").splitlines()
+        return reading.read_bytes(path, _MAX_IGNORE_BYTES).decode("utf-8-sig").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
         problems.append(Problem(path, f"{why}: {getattr(exc, 'strerror', None) or exc}"))
         return []
@@ -238,12 +288,20 @@ def _walk(root: Path, rules: UploadRules, problems: List[Problem]) -> Tuple[List
 
 
 def real_dir(entry: os.DirEntry, chain: Tuple[str, ...], problems: List[Problem]) -> Optional[str]:
-    """Real path of a directory, None when it loops back to an ancestor."""
+    """Real path of a directory to descend into (``chain``: the real paths
+    from the walk's root down), None when it loops back to an ancestor or
+    leaves the root: a link to ``/usr`` or ``/etc`` is never walked."""
     if not entry.is_symlink():
         return os.path.join(chain[-1], entry.name)
     real = os.path.realpath(entry.path)
     if real in chain:
         problems.append(Problem(Path(entry.path), f"symlink loop: points back to {real}; not followed"))
+        return None
+    root = chain[0]
+    if real != root and not real.startswith(root.rstrip(os.sep) + os.sep):
+        problems.append(Problem(Path(entry.path), f"symlink to {real}, outside the app: the deploy would upload "
+                                "everything under it; gaelint does not follow links out of the app, so none of it "
+                                "is linted"))
         return None
     return real
 
@@ -259,8 +317,9 @@ def deploy_set(app, all_files: bool = False) -> DeploySet:
     if all_files in app.deploy_sets:
         return app.deploy_sets[all_files]
     rules = upload_rules_of(app, all_files)
-    problems = list(rules.problems)
-    files, skipped, pruned = _walk(app.root, rules, problems)
+    walk_problems: List[Problem] = []
+    files, skipped, pruned = _walk(app.root, rules, walk_problems)
+    problems = list(rules.problems) + walk_problems   # after the walk: a pattern may blow its budget there
     result = DeploySet(
         root=app.root,
         files=[app.root / rel for rel in files],

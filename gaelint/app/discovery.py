@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Tuple
 
-from .appyaml import AppConfig, load_app_config, might_be_service, yaml_kind
+from .. import reading
+from .appyaml import MAX_YAML_BYTES, AppConfig, load_app_config, might_be_service, yaml_kind
 from . import deployset
 from .deployset import DEFAULT_RE, VCS_DIRS, DeploySet, Problem, real_dir, upload_rules_of, scan_dir, deploy_set
 
@@ -202,8 +203,6 @@ def detect(directory: str, names: List[str]) -> Optional[App]:
 def _sniff(path: Path) -> bool:
     """Cheap look for a top-level runtime key before a full parse."""
     try:
-        if not path.is_file():
-            return False
-        return might_be_service(path.read_bytes().decode("utf-8", "replace"))
+        return might_be_service(reading.read_text(path, limit=MAX_YAML_BYTES))
     except OSError:
         return False

@@ -6,6 +6,9 @@ from __future__ import annotations
 import re
 from typing import Optional
 
+from .deployset import Problem
+from .userregex import PatternTimeout, UserPattern, budget_note
+
 
 def not_the_python27_sandbox(config) -> Optional[str]:
     """Managed VMs and the flexible environment run Python without the
@@ -20,10 +23,12 @@ def not_the_python27_sandbox(config) -> Optional[str]:
     return None
 
 
-def static_matcher(config):
+def static_matcher(config, problems: Optional[list] = None):
     """A predicate for files served as static content (``static_dir``, or
     ``static_files`` with its ``upload`` pattern): the app cannot import them
-    unless the handler says ``application_readable: true``."""
+    unless the handler says ``application_readable: true``. An ``upload``
+    pattern that blows its time budget is dropped and noted in ``problems``
+    (deployset.Problem entries)."""
     prefixes, patterns = [], []
     for handler in getattr(config, "handlers", None) or ():
         raw = getattr(handler, "raw", None)
@@ -33,9 +38,24 @@ def static_matcher(config):
             prefixes.append(raw["static_dir"].strip("/") + "/")
         if isinstance(raw.get("static_files"), str) and isinstance(raw.get("upload"), str):
             try:
-                patterns.append(re.compile(raw["upload"] + r"\Z"))
-            except re.error:
+                patterns.append((UserPattern(raw["upload"] + r"\Z"), handler))
+            except (re.error, ValueError):
                 continue
     if not prefixes and not patterns:
         return lambda rel: False
-    return lambda rel: rel.startswith(tuple(prefixes)) or any(p.match(rel) for p in patterns)
+
+    def static(rel: str) -> bool:
+        if rel.startswith(tuple(prefixes)):
+            return True
+        for entry in list(patterns):
+            try:
+                if entry[0].match(rel):
+                    return True
+            except PatternTimeout:
+                patterns.remove(entry)
+                if problems is not None:
+                    problems.append(Problem(config.path, f"handler `upload: {entry[1].raw['upload']}` "
+                                            f"{budget_note(rel)}; gaelint ignores it", entry[1].line))
+        return False
+
+    return static

@@ -25,6 +25,7 @@ from typing import Dict, Iterable, List, Optional, Set, Tuple
 
 import libcst as cst
 
+from gaelint import reading
 from gaelint import source as _source
 from gaelint.analysis.walk import dotted_name
 
@@ -167,7 +168,7 @@ def _compute(app) -> AppModules:
     unresolved = False
     for rel in _path_scripts(mods, app.root):
         try:
-            entries = app.file_fact(app.root / rel, "sys-path-entries", _sys_path_entries)
+            entries = app.file_fact(app.root / rel, "sys-path-entries", _sys_path_entries, valid=_entries_shape)
         except RecursionError:          # too deep for libcst's visitor: path unknown
             entries = [None]
         for fragments in entries:
@@ -192,7 +193,7 @@ def _path_scripts(mods: AppModules, root) -> List[str]:
             out.insert(0, rel)
             continue
         try:
-            data = (root / rel).read_bytes()
+            data = reading.read_bytes(root / rel, _source.MAX_FILE_BYTES)
         except OSError:
             continue
         if any(h in data for h in _PATH_HINTS):
@@ -212,19 +213,27 @@ def _pick(mods: AppModules, fragments: List[str]) -> Optional[str]:
     return None
 
 
+def _entries_shape(value) -> bool:
+    """What _sys_path_entries returns: a list of None or lists of str."""
+    return isinstance(value, list) and all(
+        e is None or (isinstance(e, list) and all(isinstance(f, str) for f in e)) for e in value)
+
+
 def _sys_path_entries(path) -> List[Optional[List[str]]]:
     """The string literals of every path added to sys.path in a module;
     [] for the module's own directory (``os.path.dirname(__file__)``, the
     app root), None when the path has no literal at all."""
-    try:
-        data = path.read_bytes()
-    except OSError:
+    data, problem = _source.read(path)
+    if problem is not None:
         return []
     src = _source.load_bytes(path, data)
     if src.module is None:
         return []
     collector = _Collector()
-    src.module.visit(collector)
+    try:
+        src.module.visit(collector)
+    except RecursionError:      # libcst's visitor recurses: a chain of thousands of `+`
+        return []
     out: List[Optional[List[str]]] = []
     for entry in collector.entries:
         fragments = collector.fragments(entry)
@@ -313,7 +322,7 @@ def _is_sys_path(node) -> bool:
 
 def _read_lines(path) -> List[str]:
     try:
-        return [line.strip() for line in path.read_text("utf-8", "replace").splitlines()]
+        return [line.strip() for line in reading.read_text(path, limit=_source.MAX_FILE_BYTES).splitlines()]
     except OSError:
         return []
 

@@ -16,9 +16,12 @@ everything those findings depend on:
 
 The cache lives outside the app (``$GAELINT_CACHE_DIR``, else
 ``$XDG_CACHE_HOME/gaelint``, else ``~/.cache/gaelint``), so it is never part
-of a deploy. Entries are written to a temporary file and renamed into
-place, so concurrent runs never see half an entry; an entry that does not
-parse, or whose recorded key differs from the one asked for, is ignored.
+of a deploy, and is only used when it belongs to the user and nobody else
+can write into it. Entries are written to a temporary file (removed if the
+write fails) and renamed into place, so concurrent runs never see half an
+entry. An entry is believed only if it parses, records the key asked for,
+the hash of the very bytes being checked and its kind, and its value passes
+the schema check: anything else is a miss.
 """
 from __future__ import annotations
 
@@ -28,13 +31,15 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any, List, Optional
+from typing import Any, Callable, List, Optional
 
-from gaelint import __version__
+from gaelint import __version__, reading, registry
 from gaelint.findings import Finding, Severity
 
-FORMAT = 2
+FORMAT = 3
 MISSING = object()
+_MAX_INPUT_BYTES = 32_000_000       # an app-level input (app.yaml, appengine_config.py)
+_MAX_ENTRY_BYTES = 64_000_000
 
 
 def default_dir() -> Path:
@@ -51,8 +56,6 @@ def engine_fingerprint(codes) -> str:
     module (built-in or plugin) and data table, and the libcst and Python
     versions (the cache directory is shared between environments)."""
     from importlib.metadata import PackageNotFoundError, version
-
-    from gaelint import registry
 
     try:
         libcst_version = version("libcst")
@@ -87,11 +90,11 @@ def app_fingerprint(app) -> str:
     inputs += [root / "appengine_config.py", root / ".gcloudignore"]
     for path in inputs:
         try:
-            h.update(str(path).encode() + b"\0" + Path(path).read_bytes() + b"\0")
-        except OSError:
-            h.update(str(path).encode() + b"\0-\0")
+            h.update(os.fsencode(str(path)) + b"\0" + reading.read_bytes(path, _MAX_INPUT_BYTES) + b"\0")
+        except OSError:         # missing, a FIFO, too large: only its name counts
+            h.update(os.fsencode(str(path)) + b"\0-\0")
     for f in app.deploy.files:
-        h.update(app.relpath(f).encode() + b"\n")
+        h.update(os.fsencode(app.relpath(f)) + b"\n")
     # Import rules depend on where the app's own modules live: hash the
     # resolved answer (sys.path roots from appengine_config.py, .pth files,
     # zips and their contents), not the many files that could decide it.
@@ -119,56 +122,150 @@ def _decode(d: dict, root: Path) -> Finding:
                    statement=tuple(d["statement"]) if d["statement"] else None, source_line=d["source_line"])
 
 
+_FINDING_KEYS = frozenset(("code", "name", "severity", "path", "message", "fix", "line", "column", "end_line",
+                           "end_column", "statement", "source_line"))
+_SEVERITIES = frozenset(int(s) for s in Severity)
+_MAX_FINDINGS = 100_000
+
+
+def _position(value: Any, lowest: int) -> bool:
+    return value is None or (type(value) is int and value >= lowest)
+
+
+def _valid_finding(d: Any, relpath: str) -> bool:
+    """A finding as _encode writes it, about this very file, from a rule
+    this gaelint has."""
+    if not isinstance(d, dict) or d.keys() != _FINDING_KEYS:
+        return False
+    rule = registry.get(d["code"]) if isinstance(d["code"], str) else None
+    statement = d["statement"]
+    return (rule is not None and d["name"] == rule.name and d["severity"] in _SEVERITIES
+            and type(d["severity"]) is int and d["path"] == relpath
+            and isinstance(d["message"], str) and (d["fix"] is None or isinstance(d["fix"], str))
+            and _position(d["line"], 1) and _position(d["end_line"], 1)
+            and _position(d["column"], 0) and _position(d["end_column"], 0)
+            and (statement is None or (isinstance(statement, list) and len(statement) == 2
+                                       and all(_position(x, 1) and x is not None for x in statement)))
+            and (d["source_line"] is None or isinstance(d["source_line"], str)))
+
+
+def valid_findings(value: Any, relpath: str) -> bool:
+    return isinstance(value, list) and len(value) <= _MAX_FINDINGS and all(_valid_finding(d, relpath) for d in value)
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _trust_problem(directory: Path) -> Optional[str]:
+    """Why a cache directory cannot be trusted (another user's, or one that
+    others may write into: they could plant entries), else None."""
+    try:
+        st = directory.stat()
+    except FileNotFoundError:
+        return None             # created on first write, with mode 0700
+    except OSError as exc:
+        return f"cannot use the cache directory {directory}: {exc.strerror or exc}"
+    if not hasattr(os, "getuid"):
+        return None             # Windows: no owner and mode bits to check
+    if st.st_uid != os.getuid():
+        return f"the cache directory {directory} belongs to another user: the cache is not used"
+    if st.st_mode & 0o022:
+        return f"the cache directory {directory} is writable by other users: the cache is not used"
+    return None
+
+
 class ResultCache:
+    """Entries are JSON documents ``{format, key, kind, content, value}``:
+    ``content`` is the SHA-256 of the bytes the value was computed from, and
+    ``value`` is checked against its schema on every read, so an entry that
+    is corrupt, foreign, planted or for other bytes is a miss, never a
+    result."""
+
     MISSING = MISSING       # what get_value returns for no entry (lower stages see it here)
 
     def __init__(self, directory: Path, engine_key: str):
         self.directory = directory
         self.engine_key = engine_key
+        self.problem = _trust_problem(directory)     # set: the cache is off (say why once)
 
     def key(self, data: bytes, relpath: str, app_key: str) -> str:
         h = hashlib.sha256()
         h.update(self.engine_key.encode())
         h.update(app_key.encode())
-        h.update(relpath.encode() + b"\0")
+        h.update(os.fsencode(relpath) + b"\0")
         h.update(data)
         return h.hexdigest()
 
     def _path(self, key: str) -> Path:
         return self.directory / key[:2] / f"{key}.json"
 
-    def get_value(self, key: str) -> Any:
-        """The JSON value stored under ``key``, or MISSING."""
+    def get_value(self, key: str, data: Optional[bytes] = None, kind: str = "value",
+                  valid: Optional[Callable[[Any], bool]] = None) -> Any:
+        """The JSON value stored under ``key`` for these ``data`` (when
+        given), of this ``kind`` and accepted by ``valid``; else MISSING."""
+        if self.problem is not None:
+            return MISSING
         try:
-            with open(self._path(key), "rb") as fh:
-                doc = json.loads(fh.read())
-            if not isinstance(doc, dict) or doc.get("key") != key or doc.get("format") != FORMAT:
+            doc = json.loads(reading.read_bytes(self._path(key), _MAX_ENTRY_BYTES))
+        except (OSError, ValueError, RecursionError):
+            return MISSING      # missing, corrupt, not a regular file: never trusted
+        if not isinstance(doc, dict) or doc.keys() != {"format", "key", "kind", "content", "value"}:
+            return MISSING
+        if doc["format"] != FORMAT or doc["key"] != key or doc["kind"] != kind:
+            return MISSING
+        if data is not None and doc["content"] != content_hash(data):
+            return MISSING
+        value = doc["value"]
+        try:
+            if valid is not None and not valid(value):
                 return MISSING
-            return doc["value"]
-        except (OSError, ValueError, KeyError, TypeError):
-            return MISSING      # missing, corrupt or foreign: never trusted
+        except Exception:  # noqa: BLE001 - a validator tripping on a foreign value: a miss
+            return MISSING
+        return value
 
-    def put_value(self, key: str, value: Any) -> None:
+    def put_value(self, key: str, value: Any, data: Optional[bytes] = None, kind: str = "value") -> None:
+        if self.problem is not None:
+            return
         path = self._path(key)
-        doc = {"format": FORMAT, "key": key, "value": value}
+        doc = {"format": FORMAT, "key": key, "kind": kind,
+               "content": content_hash(data) if data is not None else None, "value": value}
+        tmp = None
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+            path.parent.mkdir(mode=0o700, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
             with os.fdopen(fd, "w") as fh:
                 json.dump(doc, fh, separators=(",", ":"))
             os.replace(tmp, path)
-        except OSError:
+            tmp = None
+        except (OSError, TypeError, ValueError, RecursionError):
             pass            # a read-only or full cache only costs speed
+        finally:
+            if tmp is not None:         # never leave a half-written entry behind
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
 
-    def get(self, key: str, root: Path) -> Optional[List[Finding]]:
-        value = self.get_value(key)
+    def get(self, key: str, root: Path, data: Optional[bytes] = None,
+            relpath: Optional[str] = None) -> Optional[List[Finding]]:
+        """The findings of the file with these bytes, or None (a miss)."""
+        if data is None or relpath is None:
+            return None         # an entry is only believed for the bytes it was made from
+        value = self.get_value(key, data, "findings", lambda v: valid_findings(v, relpath))
         try:
             return None if value is MISSING else [_decode(d, root) for d in value]
         except (KeyError, TypeError, ValueError):
             return None
 
-    def put(self, key: str, root: Path, findings: List[Finding]) -> None:
-        self.put_value(key, [_encode(f, root) for f in findings])
+    def put(self, key: str, root: Path, findings: List[Finding], data: Optional[bytes] = None,
+            relpath: Optional[str] = None) -> None:
+        if data is None or relpath is None:
+            return
+        encoded = [_encode(f, root) for f in findings]
+        if valid_findings(encoded, relpath):     # e.g. a finding about another file: not cached
+            self.put_value(key, encoded, data, "findings")
 
     def fact_key(self, name: str, data: bytes) -> str:
         """Key of a fact derived from one file's bytes alone."""

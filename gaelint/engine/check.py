@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import gc
 import re
-import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, FrozenSet, Iterable, List, Optional, Tuple, Type
@@ -108,12 +107,41 @@ def gae001(path: Path, problem: source.LoadProblem, text: Optional[source.Source
                    source_line=text.line_text(problem.line) if text is not None else None)
 
 
+_MAX_DETAIL = 300
+
+
+def describe_exception(exc: BaseException) -> str:
+    """``Type: message (file:line)``, bounded, and safe to build whatever
+    the exception holds: the repr of an argument such as a libcst node can
+    be megabytes long, or recurse until it fails itself."""
+    simple = (str, bytes, int, float, bool, type(None))
+    if all(isinstance(a, simple) for a in exc.args):
+        try:
+            text = str(exc)
+        except Exception:  # noqa: BLE001 - a broken __str__ must not lose the finding
+            text = ""
+    else:
+        text = ", ".join(repr(a)[:80] if isinstance(a, simple) else f"<{type(a).__name__}>" for a in exc.args)
+    if len(text) > _MAX_DETAIL:
+        text = text[:_MAX_DETAIL] + "..."
+    detail = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    last = exc.__traceback__
+    while last is not None and last.tb_next is not None:   # the innermost frame, without
+        last = last.tb_next                                  # reading the source of every one
+    if last is not None:
+        detail += f" ({Path(last.tb_frame.f_code.co_filename).name}:{last.tb_lineno})"
+    return detail
+
+
 def _gae002(path: Path, rule_code: str, exc: BaseException) -> Finding:
     rule = registry.get("GAE002")
-    where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
-    detail = f"{type(exc).__name__}: {exc}" + (f" ({Path(where.filename).name}:{where.lineno})" if where else "")
     return Finding(code=rule.code, name=rule.name, severity=rule.severity, path=path,
-                   message=rule.message.format(rule=rule_code, error=detail), fix=rule.fix)
+                   message=rule.message.format(rule=rule_code, error=describe_exception(exc)), fix=rule.fix)
+
+
+def engine_failure(path: Path, exc: BaseException) -> Finding:
+    """GAE002 for a failure of gaelint itself while checking ``path``."""
+    return _gae002(path, "the engine", exc)
 
 
 def check_file(ruleset: RuleSet, app: AppContext, path: Path, data: Optional[bytes] = None) -> List[Finding]:
@@ -195,10 +223,10 @@ def _check_source(ruleset, app, path, data, wanted_rules) -> List[Finding]:
             ctx._pending = [p for p in ctx._pending if p.rule is not rule]
             findings.append(_gae002(path, rule.code, exc))
     try:
-        findings.extend(ctx.finish(lambda tops: positions.compute(src.module, src.parsed_text, tops)))
-    except RecursionError:
-        findings.append(gae001(path, source.LoadProblem(
-            "nested too deeply for gaelint to locate its findings; it was not checked", severity="info")))
+        findings.extend(ctx.finish(lambda tops, nodes: positions.compute(src.module, src.parsed_text, tops, nodes)))
+    except Exception as exc:  # noqa: BLE001 - keep the findings, without their columns
+        findings.extend(ctx.finish(lambda tops, nodes: {}))
+        findings.append(_gae002(path, "positions", exc))
     return findings
 
 

@@ -4,11 +4,23 @@ Workers are forked with the rule set and the apps, so nothing is pickled
 but the task (app index, path) and its findings. Cache hits are answered in
 the main process first: a warm run never starts a worker. ``meanwhile``
 (the app rules) runs in the main process while the workers check files.
+
+Workers never outlive the run: they die with the main process (Linux's
+parent-death signal, elsewhere a watchdog thread), leave Ctrl-C and SIGTERM
+to it, and are killed when it stops early for any reason. A worker that
+dies on a file (out of memory, a crash in a native parser) costs that file a
+GAE002; the other files are checked again in a fresh pool.
 """
 from __future__ import annotations
 
 import multiprocessing
+import os
+import signal
+import sys
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Dict, List, Optional
 
@@ -17,40 +29,72 @@ from gaelint.findings import Finding
 from gaelint.source import read as read_source
 
 from .cache import app_fingerprint
-from .check import RuleSet, check_file
+from .check import RuleSet, check_file, engine_failure
 
 
 _WORKER: Dict[str, object] = {}
+_PR_SET_PDEATHSIG = 1
 
 
-def _init_worker(ruleset, apps, cache=None, app_keys=()):
+def _die_with_parent(parent: int) -> None:
+    """Make this worker die when the process that started it does, so no
+    worker keeps the caller's stdout open after gaelint is killed."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+            libc = ctypes.CDLL(None, use_errno=True)
+            if libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0) == 0:
+                if os.getppid() != parent:      # the parent died before prctl took effect
+                    os._exit(1)
+                return
+        except (OSError, AttributeError):
+            pass
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="gaelint-parent-watch", daemon=True).start()
+
+
+def _init_worker(ruleset, apps, cache=None, app_keys=(), parent: Optional[int] = None):
     _WORKER.update(ruleset=ruleset, apps=apps, cache=cache, app_keys=app_keys)
+    if parent is not None:      # a worker process: the main process handles the signals
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        _die_with_parent(parent)
 
 
 def _cached(app_index: int, path: Path):
     """(cache key, findings or None, bytes) for a file; (None, None, None)
     without a cache or when the file cannot be read."""
     cache = _WORKER.get("cache")
-    if cache is None:
+    app_key = _WORKER["app_keys"][app_index] if cache is not None else None
+    if app_key is None:
         return None, None, None
     data, problem = read_source(path)
     if problem is not None:
         return None, None, None
     app = _WORKER["apps"][app_index]
-    key = cache.key(data, app.relpath(path), _WORKER["app_keys"][app_index])
-    return key, cache.get(key, app.root), data
+    relpath = app.relpath(path)
+    key = cache.key(data, relpath, app_key)
+    return key, cache.get(key, app.root, data=data, relpath=relpath), data
 
 
 def _check_one(task):
     app_index, path = task
     ruleset, apps = _WORKER["ruleset"], _WORKER["apps"]
-    key, found, data = _cached(app_index, path)
+    try:
+        key, found, data = _cached(app_index, path)
+    except Exception:  # noqa: BLE001 - a cache that fails only costs speed
+        key, found, data = None, None, None
     if found is not None:
         return found
     # the bytes the key was made from are the bytes checked
     found = check_file(ruleset, apps[app_index], path, data)
     if key is not None and not any(f.code == "GAE002" for f in found):
-        _WORKER["cache"].put(key, apps[app_index].root, found)
+        _WORKER["cache"].put(key, apps[app_index].root, found, data=data, relpath=apps[app_index].relpath(path))
     return found
 
 
@@ -61,41 +105,109 @@ def _size(path: Path) -> int:
         return 0
 
 
+def _fingerprint(app: AppContext) -> Optional[str]:
+    """The app's cache key part; None (no cache for this app) if computing
+    it fails on something in the app."""
+    try:
+        return app_fingerprint(app)
+    except Exception:  # noqa: BLE001 - the cache is an optimisation
+        return None
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Kill the workers now (not after their current file) and let go."""
+    kill = getattr(pool, "kill_workers", None)      # Python 3.14+
+    if kill is not None:
+        kill()
+    else:
+        # Before 3.14 the executor has no public way to kill its workers.
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            try:
+                process.kill()
+            except (OSError, ValueError, AttributeError):
+                pass
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _pool(jobs: int, mp, ruleset, apps, cache, app_keys) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=mp, initializer=_init_worker,
+                               initargs=(ruleset, apps, cache, app_keys, os.getpid()))
+
+
+def _run_in_pool(pool, tasks, meanwhile=None) -> List[Optional[List[Finding]]]:
+    """Findings per task; None where the pool broke before the task was done."""
+    try:
+        futures = [pool.submit(_check_one, t) for t in tasks]
+        if meanwhile is not None:
+            meanwhile()     # every task is submitted: the main process is free
+        out: List[Optional[List[Finding]]] = []
+        for task, future in zip(tasks, futures):
+            try:
+                out.append(future.result())
+            except BrokenProcessPool:
+                out.append(None)
+            except Exception as exc:  # noqa: BLE001 - e.g. findings that do not unpickle
+                out.append([engine_failure(task[1], exc)])
+    except BaseException:
+        _stop(pool)         # Ctrl-C, SIGTERM, a failing app rule: no worker outlives us
+        raise
+    pool.shutdown(wait=True)
+    return out
+
+
+def _died_on(path: Path) -> Finding:
+    return engine_failure(path, RuntimeError(
+        "the worker process checking this file died (out of memory, or a crash in a native parser)"))
+
+
+def _check_in_processes(todo, jobs, mp, ruleset, apps, cache, app_keys, meanwhile):
+    # Largest files first, so no worker is left with a big one at the end.
+    order = sorted(range(len(todo)), key=lambda i: -_size(todo[i][1]))
+    tasks = [todo[i] for i in order]
+    found = _run_in_pool(_pool(jobs, mp, ruleset, apps, cache, app_keys), tasks, meanwhile)
+    # A worker died: every unfinished task failed with it. Check those again
+    # in one worker at a time, so the file that kills a worker is the first
+    # unfinished one, and only it gets a GAE002.
+    left = [i for i, f in enumerate(found) if f is None]
+    while left:
+        again = _run_in_pool(_pool(1, mp, ruleset, apps, cache, app_keys), [tasks[i] for i in left])
+        for i, f in zip(left, again):
+            found[i] = f
+        if again[0] is None:
+            found[left[0]] = [_died_on(tasks[left[0]][1])]
+        left = [i for i in left if found[i] is None]
+    done: List[Optional[List[Finding]]] = [None] * len(todo)
+    for i, f in zip(order, found):
+        done[i] = f
+    return done
+
+
 def check_files(ruleset: RuleSet, apps: List[AppContext], tasks, jobs: int, cache=None,
                meanwhile=lambda: None) -> List[List[Finding]]:
     """Findings of every task, in task order. ``meanwhile`` (the app rules)
     runs in this process while the workers check files."""
-    app_keys = [app_fingerprint(a) for a in apps] if cache is not None else ()
+    app_keys = [_fingerprint(a) for a in apps] if cache is not None else ()
     _init_worker(ruleset, apps, cache, app_keys)
     results: List[Optional[List[Finding]]] = [None] * len(tasks)
     if cache is not None:   # answer hits here: a warm run never starts workers
         for i, (index, path) in enumerate(tasks):
-            results[i] = _cached(index, path)[1]
+            try:
+                results[i] = _cached(index, path)[1]
+            except Exception:  # noqa: BLE001 - a cache that fails only costs speed
+                results[i] = None
     missing = [i for i, r in enumerate(results) if r is None]
     todo = [tasks[i] for i in missing]
-    if jobs <= 1 or len(todo) < 8:
-        done = [_check_one(t) for t in todo]
-        meanwhile()
-    else:
+    mp = None
+    if jobs > 1 and len(todo) >= 8:
         try:
             mp = multiprocessing.get_context("fork")
         except ValueError:  # pragma: no cover - no fork on this platform
             mp = None
-        if mp is None:
-            done = [_check_one(t) for t in todo]
-            meanwhile()
-        else:
-            # Largest files first, so no worker is left with a big one at the end.
-            order = sorted(range(len(todo)), key=lambda i: -_size(todo[i][1]))
-            chunk = 1           # a chunk of the largest files would all go to one worker
-            with ProcessPoolExecutor(max_workers=jobs, mp_context=mp, initializer=_init_worker,
-                                     initargs=(ruleset, apps, cache, app_keys)) as pool:
-                pending = pool.map(_check_one, [todo[i] for i in order], chunksize=chunk)
-                meanwhile()     # every task is submitted: the main process is free
-                by_size = list(pending)
-            done = [None] * len(todo)
-            for i, found in zip(order, by_size):
-                done[i] = found
+    if mp is None:
+        done = [_check_one(t) for t in todo]
+        meanwhile()
+    else:
+        done = _check_in_processes(todo, jobs, mp, ruleset, apps, cache, app_keys, meanwhile)
     for i, found in zip(missing, done):
         results[i] = found
     return results

@@ -7,11 +7,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Collection, List, Optional, Sequence
 
+from gaelint import reading
 from gaelint.config import Config
 from gaelint.findings import Finding
 
 from . import suppress
 from .suppress import UNSUPPRESSIBLE as ALWAYS_REPORTED   # gaelint's own failures (GAE002)
+
+_MAX_TEXT_BYTES = 32_000_000      # App Engine's limit per file
 
 
 def postprocess(path: Path, found: List[Finding], codes: Collection[str], config: Config,
@@ -20,9 +23,9 @@ def postprocess(path: Path, found: List[Finding], codes: Collection[str], config
     ignored = config.ignored_codes(path, list(roots)) if config.per_file_ignores else []
     if ignored:
         found = [f for f in found if f.code in ALWAYS_REPORTED or not any(f.code.startswith(c) for c in ignored)]
-    if text is None and path.is_file() and path.suffix in (".py", ".yaml", ".yml"):
+    if text is None and path.suffix in (".py", ".yaml", ".yml"):
         try:
-            text = path.read_text("utf-8", "replace").replace("\r\n", "\n").replace("\r", "\n")
+            text = reading.read_text(path, limit=_MAX_TEXT_BYTES).replace("\r\n", "\n").replace("\r", "\n")
         except OSError:
             text = None
     found, directives = suppress.apply(found, text)

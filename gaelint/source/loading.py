@@ -25,6 +25,8 @@ from typing import List, Optional, Tuple
 
 import libcst as cst
 
+from gaelint import reading
+
 # PEP 263: the coding declaration must match this on line 1 or 2.
 _CODING_RE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
 _BLANK_OR_COMMENT = re.compile(rb"^[ \t\f]*(?:[#\r\n]|$)")
@@ -343,14 +345,17 @@ def load_bytes(path: Path, data: bytes, validate_only: bool = False) -> SourceFi
 
 
 def read(path: Path) -> Tuple[Optional[bytes], Optional[LoadProblem]]:
+    """The file's bytes, or why not: only regular files are read (a FIFO
+    would block, a device never end), and none over App Engine's limit."""
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            return None, LoadProblem(f"file is {size} bytes, over App Engine's {MAX_FILE_BYTES}-byte limit per file")
-        return path.read_bytes(), None
+        return reading.read_bytes(path, MAX_FILE_BYTES), None
+    except reading.TooLarge as exc:
+        return None, LoadProblem(f"file is {exc.size} bytes, over App Engine's {MAX_FILE_BYTES}-byte limit per file")
     except FileNotFoundError:
         return None, LoadProblem("cannot read the file: it does not exist (dangling symlink?)")
     except IsADirectoryError:
         return None, LoadProblem("is a directory, not a file")
+    except reading.NotRegularFile as exc:
+        return None, LoadProblem(f"{exc.strerror}; gaelint does not read it")
     except OSError as exc:
         return None, LoadProblem(f"cannot read the file: {exc.strerror or exc}")
