@@ -44,7 +44,7 @@ def _write(text: str, out: Optional[Path]) -> None:
         sys.stdout.flush()
         return
     try:
-        out.write_text(text, encoding="utf-8")
+        out.write_text(text, encoding="utf-8", errors="backslashreplace")
     except OSError as exc:
         raise ConfigError(f"cannot write --output {out}: {exc.strerror or exc}") from None
 

@@ -6,13 +6,15 @@ configuration error, or gaelint itself failed (GAE002).
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
 from pathlib import Path
 from typing import List, Optional, Sequence
 
 from . import __version__, registry
 from .config import ConfigError
-from .exitcodes import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK  # noqa: F401 - re-exported for callers
+from .exitcodes import EXIT_ERROR, EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED  # noqa: F401
 
 
 
@@ -96,12 +98,36 @@ def cmd_check(args) -> int:
     return checking.main(args)
 
 
+class Terminated(BaseException):
+    """SIGTERM arrived: stop as Ctrl-C does (workers killed, no traceback)."""
+
+
+def _stop_on_signals():
+    """Ctrl-C and SIGTERM (an IDE, ``Popen.terminate()``, a test timeout)
+    stop the run at any moment: the first raises where the main process is,
+    so the worker pool is torn down on the way out; a second one while
+    stopping exits at once. Returns the previous handlers (or None)."""
+    def stop(signum, frame):
+        code = EXIT_TERMINATED if signum == signal.SIGTERM else EXIT_INTERRUPTED
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda s, f: os._exit(EXIT_TERMINATED if s == signal.SIGTERM else EXIT_INTERRUPTED))
+        if code == EXIT_TERMINATED:
+            raise Terminated()
+        raise KeyboardInterrupt()
+
+    try:
+        return {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    except ValueError:          # not the main thread (gaelint called from a thread)
+        return None
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
         return EXIT_ERROR
+    previous = _stop_on_signals()
     try:
         handler = {"check": cmd_check, "rules": cmd_rules, "explain": cmd_explain}[args.command]
         return handler(args)
@@ -109,12 +135,28 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"gaelint: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
-        return 130
-    except Exception:  # noqa: BLE001 - a failure of gaelint itself: say so, exit 2
-        import traceback
-        traceback.print_exc()
-        print("gaelint: internal error (see the traceback above); please report it", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Terminated:
+        return EXIT_TERMINATED
+    except Exception as exc:  # noqa: BLE001 - a failure of gaelint itself: say so, exit 2
+        _internal_error(exc)
         return EXIT_ERROR
+    finally:
+        if previous is not None:
+            for sig, old in previous.items():
+                signal.signal(sig, old)
+
+
+def _internal_error(exc: BaseException) -> None:
+    """The traceback, bounded: formatting an exception that holds a deep
+    tree must not fail in turn."""
+    import traceback
+    try:
+        text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__, limit=30, chain=False))
+    except Exception:  # noqa: BLE001
+        text = f"{type(exc).__name__}\n"
+    print(text[-20000:], end="", file=sys.stderr)
+    print("gaelint: internal error (see the traceback above); please report it", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -3,3 +3,4 @@ findings; 2 a usage or configuration error, or gaelint itself failed
 (GAE002); 130/143 interrupted."""
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143     # 128 + SIGINT, 128 + SIGTERM, as shells report them

@@ -62,7 +62,7 @@ def fingerprints(findings: Sequence[Finding], base: Path, roots: Sequence[Path] 
         n = seen[keys[i]]
         seen[keys[i]] += 1
         code, rel, text = keys[i]
-        digest = hashlib.sha256(f"{code}\0{rel}\0{text}\0{n}".encode("utf-8")).hexdigest()
+        digest = hashlib.sha256(f"{code}\0{rel}\0{text}\0{n}".encode("utf-8", "surrogateescape")).hexdigest()
         out[i] = digest[:32]
     return out
 
@@ -95,7 +95,10 @@ def write(path: Path, findings: Sequence[Finding], roots: Sequence[Path] = ()) -
     doc = {"gaelint-baseline": FORMAT, "generated-by": f"gaelint {__version__}", "findings": entries}
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        text = json.dumps(doc, indent=1, ensure_ascii=False)
+        if any("\ud800" <= c <= "\udfff" for c in text):    # a file name that is not UTF-8
+            text = json.dumps(doc, indent=1)
+        path.write_text(text + "\n", encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"cannot write baseline {path}: {exc.strerror or exc}") from None
     return len(entries)

@@ -1,24 +1,71 @@
-"""What every output format shows the same way: paths and a finding's fields."""
+"""What every output format shows the same way: paths, a finding's fields,
+and strings from the user's tree made safe to print.
+
+File names, source lines and messages (which quote the user's code and
+app.yaml) are not gaelint's: a name can hold a newline that forges a report
+line, a source line an escape sequence that erases the finding above it, and
+a file name bytes that are not UTF-8 (Python holds them as lone surrogates,
+which no UTF-8 output can encode). :func:`printable` writes every control
+character (C0, DEL, C1), bidirectional override and such byte as a visible
+escape (``\x1b``, ``\n``, ``\u202e``, ``\xe9``) for the text and github
+formats; :func:`valid_unicode` only turns the bytes into the same escapes,
+for formats that escape controls themselves (json, sarif, junit). Paths go
+through :func:`display_path`, so a file has one name in every format.
+"""
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
-from typing import Dict
+from typing import Dict, Optional
 
 from gaelint.findings import Finding
 
+_UNPRINTABLE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029"
+                          "\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_NAMED = {"\n": "\\n", "\r": "\\r"}
+
+
+def _escape(match) -> str:
+    char = match.group()
+    code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:        # os.fsdecode's stand-in for a byte that is not UTF-8
+        return f"\\x{code - 0xDC00:02x}"
+    if code < 0x100:
+        return _NAMED.get(char) or f"\\x{code:02x}"
+    return f"\\u{code:04x}"
+
+
+def printable(text: Optional[str]) -> Optional[str]:
+    """``text`` with every control, bidi override and undecodable byte
+    written as a visible escape: safe on a terminal and in a CI log."""
+    if text is None:
+        return None
+    return _UNPRINTABLE.sub(_escape, text)
+
+
+def valid_unicode(text: Optional[str]) -> Optional[str]:
+    """``text`` that any UTF-8 writer can encode: undecodable bytes of a
+    file name become the same ``\\xNN`` escapes as in :func:`printable`."""
+    if text is None:
+        return None
+    return _SURROGATE.sub(_escape, text)
+
 
 def display_path(path: Path) -> str:
-    """Relative to the current directory when under it, else absolute."""
+    """Relative to the current directory when under it, else absolute;
+    printable (see the module docstring)."""
     # abspath, not resolve(): a symlinked file keeps the name the user knows
     absolute = Path(os.path.abspath(path))
     try:
-        return absolute.relative_to(Path(os.path.abspath(os.getcwd()))).as_posix()
+        shown = absolute.relative_to(Path(os.path.abspath(os.getcwd()))).as_posix()
     except ValueError:
-        return str(absolute)
+        shown = str(absolute)
+    return printable(shown)
 
 
 def finding_dict(f: Finding) -> Dict[str, object]:
     return {"code": f.code, "name": f.name, "severity": str(f.severity), "path": display_path(f.path),
             "line": f.line, "column": f.column, "end_line": f.end_line, "end_column": f.end_column,
-            "message": f.message, "fix": f.fix}
+            "message": valid_unicode(f.message), "fix": valid_unicode(f.fix)}

@@ -10,7 +10,7 @@ in properties.
 from __future__ import annotations
 
 from gaelint.findings import Severity
-from .common import display_path
+from .common import display_path, printable
 
 LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
@@ -34,7 +34,9 @@ def line(f) -> str:
             if f.end_column and f.end_line == f.line:
                 props.append(("endColumn", str(f.end_column)))
     props.append(("title", f"{f.code} {f.name}"))
-    body = f.message if not f.fix else f"{f.message}\nFix: {f.fix}"
+    # printable(): no control character or escape from the user's tree
+    # reaches the log (the runner only decodes %0A, %0D and %25).
+    body = printable(f.message) if not f.fix else f"{printable(f.message)}\nFix: {printable(f.fix)}"
     head = ",".join(f"{k}={escape_property(v)}" for k, v in props)
     return f"::{LEVEL[f.severity]} {head}::{escape_data(body)}"
 
@@ -42,5 +44,5 @@ def line(f) -> str:
 def render(result, options) -> str:
     out = [line(f) for f in result.active]
     # Notes are plain log lines: an annotation needs a file to point at.
-    out += [f"gaelint: note: {n}" for n in result.notices]
+    out += [f"gaelint: note: {printable(n)}" for n in result.notices]
     return "".join(s + "\n" for s in out)

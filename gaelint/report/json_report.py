@@ -5,7 +5,7 @@ import json
 from collections import Counter
 
 from gaelint import __version__
-from .common import finding_dict
+from .common import finding_dict, valid_unicode
 
 
 def summary(result) -> dict:
@@ -25,7 +25,7 @@ def render(result, options) -> str:
     doc = {
         "version": __version__,
         "findings": [finding_dict(f) for f in result.active],
-        "errors": [{"message": n} for n in result.notices],
+        "errors": [{"message": valid_unicode(n)} for n in result.notices],
         "summary": summary(result),
     }
     return json.dumps(doc, indent=2) + "\n"

@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 from typing import Dict, List
 
 from gaelint.findings import Finding
-from .common import display_path
+from .common import display_path, valid_unicode
 
 
 # XML 1.0 cannot hold most control characters, which source lines may have.
@@ -16,7 +16,7 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def _x(text: str) -> str:
-    return _NOT_XML.sub("\ufffd", text)
+    return _NOT_XML.sub("\ufffd", valid_unicode(text))
 
 
 def _detail(f: Finding) -> str:

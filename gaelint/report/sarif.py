@@ -24,6 +24,7 @@ from gaelint import __version__, docs, registry
 from gaelint.findings import Finding, Severity
 
 from . import baseline
+from .common import valid_unicode
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT = "gaelintFingerprint/v1"
@@ -59,7 +60,8 @@ def _artifact(path: Path, root: Path) -> Dict[str, str]:
         rel = absolute.relative_to(root).as_posix()
     except ValueError:
         return {"uri": absolute.as_uri()}
-    return {"uri": quote(rel), "uriBaseId": "%SRCROOT%"}
+    # A URI names the file's bytes: a name that is not UTF-8 is percent-encoded as it is.
+    return {"uri": quote(os.fsencode(rel)), "uriBaseId": "%SRCROOT%"}
 
 
 def _region(f: Finding) -> Dict[str, int]:
@@ -74,7 +76,7 @@ def _region(f: Finding) -> Dict[str, int]:
 
 
 def _result(f: Finding, index: Dict[str, int], fingerprint: str, root: Path, with_baseline: bool):
-    text = f.message if not f.fix else f"{f.message}\nFix: {f.fix}"
+    text = valid_unicode(f.message if not f.fix else f"{f.message}\nFix: {f.fix}")
     location: Dict[str, object] = {"artifactLocation": _artifact(f.path, root)}
     if f.line is not None:
         location["region"] = _region(f)
@@ -106,7 +108,7 @@ def document(result) -> Dict[str, object]:
     invocation: Dict[str, object] = {"executionSuccessful": not failed}
     if result.notices:
         invocation["toolExecutionNotifications"] = [
-            {"level": "note", "message": {"text": notice}} for notice in result.notices]
+            {"level": "note", "message": {"text": valid_unicode(notice)}} for notice in result.notices]
     run = {
         "tool": {"driver": {
             "name": "gaelint",

@@ -14,7 +14,7 @@ from rich.table import Table
 
 from gaelint import registry
 from gaelint.findings import Severity
-from .common import display_path
+from .common import display_path, printable
 
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
@@ -24,23 +24,26 @@ def render(result, options) -> str:
     color = getattr(options, "color", "auto")
     console = Console(file=buffer, force_terminal=color == "always" or (color == "auto" and options.isatty),
                       no_color=color == "never" or (color == "auto" and not options.isatty),
-                      width=max(100, getattr(options, "width", 100)), highlight=False, soft_wrap=True)
+                      width=max(100, getattr(options, "width", 100)), highlight=False, soft_wrap=True,
+                      emoji=False)     # `:x:` in a source line stays text
     active = result.active
     quiet = getattr(options, "quiet", False)
     for f in active:
         where = display_path(f.path)
         if f.line is not None:
             where += f":{f.line}:{f.column or 1}"
-        console.print(f"[bold]{escape(where)}:[/] [{_STYLE[f.severity]}]{f.code}[/] {escape(f.message)}"
+        # Every string from the user's tree: printable() (no escape sequence
+        # reaches the terminal), then escape() (no [markup] is interpreted).
+        console.print(f"[bold]{escape(where)}:[/] [{_STYLE[f.severity]}]{f.code}[/] {escape(printable(f.message))}"
                       + ("" if f.severity == Severity.ERROR else f" [dim]({f.severity})[/]"))
         if quiet:
             continue
         if f.source_line is not None and f.source_line.strip():
-            console.print(f"    [dim]{f.line:>4} |[/] {escape(f.source_line.rstrip()[:200])}")
+            console.print(f"    [dim]{f.line:>4} |[/] {escape(printable(f.source_line.rstrip()[:200]))}")
         if f.fix:
-            console.print(f"    [green]fix:[/] {escape(f.fix)}")
+            console.print(f"    [green]fix:[/] {escape(printable(f.fix))}")
     for notice in result.notices:
-        console.print(f"[dim]note: {escape(notice)}[/]")
+        console.print(f"[dim]note: {escape(printable(notice))}[/]")
     counts = Counter(f.code for f in active)
     if counts and not quiet:
         table = Table(title=None, show_edge=False, pad_edge=False)
