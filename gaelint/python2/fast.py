@@ -35,6 +35,7 @@ import bisect
 import re
 from typing import List, Optional
 
+from .fixes import RAW_UNICODE_ESCAPE
 from .fast_expr import (backtick, comprehension, lambda_params, number_synthetic, star,
                                 tuple_params)
 from .fast_stmt import (KEYWORDS, RENAMED, Unsure, at_statement_start, except_clause,
@@ -67,6 +68,7 @@ _KEYWORDS = re.compile(
     r"|\n[ \t\f]*(?:(?:match|case)\b(?![ \t]*[=.])|type[ \t]+[A-Za-z_])")
 _SOFT_FIRST = re.compile(r"[ \t\f]*(?:(?:match|case)\b(?![ \t]*[=.])|type[ \t]+[A-Za-z_])")
 _BAD_CHARS = re.compile(r"[^\t\n\f\x20-\x7e]")
+_RENAME_TAKEN = re.compile(r"\b(?:async|await|nonlocal|True|False|None)_")
 
 _PREFIX_FIX = {"ur": "r", "uR": "R", "Ur": "r", "UR": "R"}
 _PREFIX_OK = frozenset(["u", "U", "b", "B", "r", "R"] + [a + b for a in "bB" for b in "rR"]
@@ -139,6 +141,8 @@ def _rewrite(text: str) -> str:
     unicode_literals = "unicode_literals" in assumed
     if _SOFT_FIRST.match(text):
         raise Unsure("soft keyword statement")
+    if _RENAME_TAKEN.search(text):
+        raise Unsure("async_ or True_ already in the module (renames must not merge with it)")
 
     hits = []
     for m in _KEYWORDS.finditer(text):
@@ -200,6 +204,9 @@ def _rewrite(text: str) -> str:
             p = text[s - 1] if s else ""
             if p.isalnum() or p == "_":
                 prefix, _ = word_before(text, s)
+                if (prefix in _PREFIX_FIX or (unicode_literals and prefix in ("r", "R"))) \
+                        and RAW_UNICODE_ESCAPE.search(body):
+                    raise Unsure("raw unicode string with a backslash (\\u is an escape there)")
                 if prefix in _PREFIX_FIX:
                     edits.append((s - 2, s, 0, _PREFIX_FIX[prefix]))
                 elif prefix not in _PREFIX_OK:
@@ -286,6 +293,8 @@ def _keyword(st: _State, hit, stack, line_start) -> None:
         if word == "async" and _ASYNC_DEF.match(text, end):
             raise Unsure("async def")
         st.edits.append((end, end, 0, "_"))
+    elif word.startswith(("def", "class")) and word.endswith("None"):
+        raise Unsure("def None: Python 2.7 rejects it (the fixes says so)")
     elif word == "constant" or word.startswith(("def ", "class ", "def\t", "class\t")):
         # Python 2 allows xmlrpclib.False and def None(): the fixes renames
         # those names (not in import statements or decorators, where it keeps them).

@@ -174,6 +174,8 @@ def _body_start(text: str, colon: int):
         first = next((i for i, t in enumerate(line) if is_(t, "o", ";")), len(line))
         if not all(t[0] == "s" for t in line[:first]):
             return pos, None                    # not a docstring
+        if first < len(line) - 1:               # a docstring; x = b: bind before x = b runs
+            return line[first - 1][3], False
         return line[-1][3], is_(line[-1], "o", ";")
 
 

@@ -54,6 +54,29 @@ def _is_tuple(node) -> bool:
             and any(c.type == token.COMMA for c in node.children[1].children))
 
 
+_BACKSLASHES = re.compile(r"(\\+)(.?)", re.S)
+# A \u or \U that starts an escape even in a raw unicode string (an odd run of backslashes).
+RAW_UNICODE_ESCAPE = re.compile(r"(?<!\\)(?:\\\\)*\\[uU]")
+
+
+def _raw_unicode_as_plain(body: str) -> str:
+    """The body (quotes included) of ``ur'...'`` as a plain Python 3 string:
+    a ``u``/``U`` after an odd run of backslashes starts an escape, every
+    other backslash is itself."""
+    quote = body[:3] if body[:3] in ("'''", '"""') else body[0]
+    inner = body[len(quote):-len(quote)]
+
+    def plain(match) -> str:
+        run, after = len(match.group(1)), match.group(2)
+        if after in ("u", "U") and run % 2:
+            return "\\" * (2 * run - 1) + after
+        if after == quote[0]:                 # ur'a\'b': the quote stays inside
+            return "\\" * (2 * run) + "\\" + after
+        return "\\" * (2 * run) + after
+
+    return quote + _BACKSLASHES.sub(plain, inner) + quote
+
+
 def _double_backslash(match) -> str:
     text = match.group()
     return text if text == "\\\\" else "\\" + text
@@ -69,6 +92,15 @@ def _names_something(leaf) -> bool:
     if parent.type in (syms.funcdef, syms.classdef):
         return kids[1] is leaf
     return parent.type == syms.argument and kids[0] is leaf and kids[1].type == token.EQUAL
+
+
+def _defines(leaf) -> bool:
+    """Is this leaf the name a def or class defines, or a keyword argument's name?"""
+    kids = leaf.parent.children
+    if leaf.parent.type in (syms.funcdef, syms.classdef):
+        return kids[1] is leaf
+    return leaf.parent.type == syms.argument and kids[0] is leaf and len(kids) > 1 \
+        and kids[1].type == token.EQUAL
 
 
 # Where a leaf sits when it is the target of a binding statement.
@@ -125,8 +157,12 @@ class Fixer:
     """Per-file state (which grammar, synthetic-name counter) plus the fix table."""
 
     def __init__(self, print_statement: bool, unicode_literals: bool = False,
-                 rebound: frozenset = frozenset()):
+                 rebound: frozenset = frozenset(), taken: frozenset = frozenset()):
         self.print_statement = print_statement
+        # Every name of the module: a renamed `async` must not become the
+        # module's own `async_` (two variables would read as one).
+        self.taken = taken
+        self._renames: Dict[str, str] = {}
         # True/False that this module binds as variables: renamed everywhere
         # in it (they are names here, and libcst only takes them as constants).
         self.rebound = rebound
@@ -306,7 +342,10 @@ class Fixer:
                 return True
             stmt = suite.children[2]                  # NEWLINE INDENT stmt ...
             if stmt.type == syms.simple_stmt:
-                if _is_docstring(stmt):
+                if _is_docstring(stmt) and len(stmt.children) > 3:
+                    # A docstring, then `; x = b` on its line: bind before that runs.
+                    append(stmt.children[0], "; " + assign)
+                elif _is_docstring(stmt):
                     last = stmt.children[-2]
                     append(last, (" " if last.type == token.SEMI else "; ") + assign)
                 else:
@@ -339,6 +378,10 @@ class Fixer:
     def fix_lambda(self, node) -> None:
         """``lambda (k, v): k`` -> ``lambda _gaelint_tp0: (lambda k, v: k)(*_gaelint_tp0)``."""
         kids = node.children
+        if node.type == syms.old_lambdef:
+            # [x for x in y if lambda: z]: Python 3.9+ wants that lambda in parentheses.
+            prepend(node, "(")
+            append(node, ")")
         if len(kids) != 4:
             return
         args = kids[1]
@@ -364,10 +407,6 @@ class Fixer:
         first = kids[1] if not kids[1].children else next(kids[1].leaves())
         if not first.prefix and not kids[0].value.endswith(" "):
             first.prefix = " "        # `lambda(x): x` lost its parenthesis: keep `lambda x`
-        if node.type == syms.old_lambdef:
-            # [x for x in y if lambda: z]: Python 3.9+ wants that lambda in parentheses.
-            prepend(node, "(")
-            append(node, ")")
 
     def fix_atom(self, node) -> None:
         kids = node.children
@@ -396,12 +435,24 @@ class Fixer:
         prepend(node, "(")
         append(node, ")")
 
+    def renamed(self, value: str) -> str:
+        """``async`` -> ``async_`` (``async__`` if the module has an ``async_``)."""
+        new = self._renames.get(value)
+        if new is None:
+            new = value + "_"
+            while new in self.taken:
+                new += "_"
+            self._renames[value] = new
+        return new
+
     def fix_name(self, leaf) -> None:
         value = leaf.value
         if value in RENAMED:
-            leaf.value += "_"
+            leaf.value = self.renamed(value)
+        elif value == "None" and (_defines(leaf) or rebinds(leaf)):
+            raise Python2SyntaxError("cannot assign to None", leaf.lineno, leaf.column + 1)
         elif value in _CONSTANTS and (value in self.rebound or _names_something(leaf)):
-            leaf.value += "_"                         # xmlrpclib.False, True = 1
+            leaf.value = self.renamed(value)          # xmlrpclib.False, True = 1
         elif value == "print" and self.print_statement \
                 and leaf.parent.type != syms.print_stmt:
             leaf.value = "print()"                    # a bare print statement
@@ -433,10 +484,22 @@ class Fixer:
         value = leaf.value
         prefix = _STRING_PREFIX.match(value).group()
         lower = prefix.lower()
-        if "u" in lower and "r" in lower:
+        raw_unicode = ("u" in lower or self.unicode_literals) and "r" in lower and "b" not in lower
+        if raw_unicode and RAW_UNICODE_ESCAPE.search(value):
+            # Python 2 still reads \uXXXX in a raw unicode string: a plain
+            # Python 3 string with every other backslash doubled means the same.
+            leaf.value = _raw_unicode_as_plain(value[len(prefix):])
+        elif raw_unicode and "u" in lower:
             leaf.value = prefix[lower.index("r")] + value[len(prefix):]
         elif not lower and not self.unicode_literals and "\\" in value:
             leaf.value = _UNICODE_ESCAPE.sub(_double_backslash, value)
+        elif "b" in lower and any(ord(c) > 127 for c in value):
+            # b'é' (a coding line allows the character itself in Python 2);
+            # Python 3 takes only ASCII in bytes: read it as a str.
+            body = value[len(prefix):]
+            if "r" not in lower:
+                body = _UNICODE_ESCAPE.sub(_double_backslash, body)
+            leaf.value = prefix.replace("b", "").replace("B", "") + body
 
     @staticmethod
     def fix_notequal(leaf) -> None:

@@ -80,8 +80,9 @@ def _convert(src: str, added_newline: bool) -> str:
     rebound = frozenset(leaf.value for leaf in nodes
                         if leaf.type == token.NAME and leaf.value in ("True", "False")
                         and fixes.rebinds(leaf))
+    taken = frozenset(leaf.value for leaf in nodes if leaf.type == token.NAME)
     fixer = fixes.Fixer(print_statement,
-                                "unicode_literals" in _future_features(tree), rebound)
+                                "unicode_literals" in _future_features(tree), rebound, taken)
     # Children before parents (reverse pre-order): a fix that copies a subtree's
     # text (the ``>>f`` of a print) sees it already rewritten, and a fix that
     # wraps a subtree wraps the rewritten text.

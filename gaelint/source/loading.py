@@ -10,7 +10,12 @@
   with a Python 2 grammar and rewritten into Python 3 syntax that means the
   same thing, on the same lines (:mod:`gaelint.python2`), then parsed by
   libcst. Text that neither accepts is a GAE001 with the reason and line of
-  the parser that got further.
+  the parser that got further; what only CPython's compiler rejects, and
+  Python 2.7's with it, is a GAE001 that does not stop the analysis
+  (:mod:`.dialect`).
+
+Longer than 400 lines: bytes to text to tree is one pipeline whose steps
+share LoadProblem and _Fail and read best top to bottom.
 """
 from __future__ import annotations
 
@@ -27,9 +32,12 @@ import libcst as cst
 
 from gaelint import reading
 
+from . import dialect
+
 # PEP 263: the coding declaration must match this on line 1 or 2.
 _CODING_RE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
 _BLANK_OR_COMMENT = re.compile(rb"^[ \t\f]*(?:[#\r\n]|$)")
+_LINE_BREAK = re.compile(rb"\r\n|\r|\n")
 
 MAX_FILE_BYTES = 32_000_000   # appcfg's max_file_size: larger files are not deployable
 # A libcst tree takes about 400 bytes of memory per source byte (measured on
@@ -119,17 +127,20 @@ class SourceFile:
 
 
 def _line_of_offset(data: bytes, offset: int) -> int:
-    return data.count(b"\n", 0, offset) + 1
+    return len(_LINE_BREAK.findall(data, 0, offset)) + 1
 
 
 def declared_encoding(data: bytes) -> Tuple[Optional[str], Optional[int]]:
-    """(encoding, line) from a PEP 263 declaration, or (None, None)."""
-    first, _, rest = data.partition(b"\n")
+    """(encoding, line) from a PEP 263 declaration, or (None, None). Lines
+    end at LF, CRLF or a lone CR (Python 2.7 imports with universal
+    newlines), so a CR-only file's later lines are not its first."""
+    lines = _LINE_BREAK.split(data, 2)
+    first = lines[0]
     m = _CODING_RE.match(first)
     if m:
         return m.group(1).decode("ascii", "replace"), 1
-    if _BLANK_OR_COMMENT.match(first):
-        second = rest.partition(b"\n")[0]
+    if _BLANK_OR_COMMENT.match(first) and len(lines) > 1:
+        second = lines[1]
         m = _CODING_RE.match(second)
         if m:
             return m.group(1).decode("ascii", "replace"), 2
@@ -255,8 +266,26 @@ def _too_deep_to_analyse(line: Optional[int]) -> "_Fail":
         "(thousands of chained operators?); it was not checked", line, severity="info"))
 
 
-def _python2_rewrite(text: str, py3_error: LoadProblem) -> str:
-    """The Python 3 spelling of a Python 2 file (fast path first), or _Fail."""
+def _python3_verdict(text: str) -> Tuple[Optional[LoadProblem], Optional[LoadProblem]]:
+    """(syntax error, compile error) of the text read as Python 3: the first
+    when CPython 3 cannot parse it, the second (not fatal: the file is still
+    analysed) when it parses but Python 2.7 would refuse to compile it."""
+    compiled, error = dialect.compile_check(text)
+    if compiled:
+        return None, None
+    syntax = _python3_error(text)
+    if syntax is not None:
+        return syntax, None
+    found = dialect.python27_compile_error(error)
+    if found is None:
+        return None, None
+    message, line, column = found
+    return None, LoadProblem(f"Python 2.7 refuses to compile it: {message}", line, column, fatal=False)
+
+
+def _python2_rewrite(text: str, py3_error: LoadProblem) -> Tuple[str, Optional[LoadProblem]]:
+    """(the Python 3 spelling of a Python 2 file (fast path first), its
+    compile error), or _Fail."""
     try:
         from gaelint.python2.fast import quick_to_python3
     except ImportError:       # pragma: no cover - the fast path is optional
@@ -266,8 +295,10 @@ def _python2_rewrite(text: str, py3_error: LoadProblem) -> str:
             quick = quick_to_python3(text)
         except Exception:  # noqa: BLE001 - the fast path is an optimisation: fall back
             quick = None
-        if quick is not None and _python3_error(quick) is None:
-            return quick
+        if quick is not None:
+            syntax, compile_error = _python3_verdict(quick)
+            if syntax is None:
+                return quick, compile_error
     from gaelint.python2 import reader as python2
     try:
         rewritten = python2.to_python3(text)
@@ -284,56 +315,66 @@ def _python2_rewrite(text: str, py3_error: LoadProblem) -> str:
         raise _Fail(LoadProblem(f"invalid syntax for Python 2.7 and Python 3: {py3_error.reason} "
                                 f"(the Python 2 reader failed: {type(exc).__name__})",
                                 py3_error.line, py3_error.column)) from None
-    error = _python3_error(rewritten)
+    error, compile_error = _python3_verdict(rewritten)
     if error is not None:
         if error.reason == TOO_DEEP:
             raise _too_deep_to_analyse(None)
-        raise _Fail(LoadProblem(
-            f"gaelint could not translate this Python 2 file for analysis ({error.reason}); "
-            "please report it", error.line, error.column))
-    return rewritten
+        # fissix's grammar let it through, Python 3's parser did not: what
+        # CPython checks after the grammar (assignment targets, argument
+        # order), which Python 2.7 checks too.
+        raise _Fail(LoadProblem(f"invalid Python 2.7 syntax: {dialect.python27_wording(error.reason)}",
+                                error.line, error.column))
+    return rewritten, compile_error
 
 
-def parse_text(text: str, python3_error: Optional[LoadProblem] = None,
-               build: bool = True) -> Tuple[cst.Module, bool, str]:
-    """(module, python2, parsed text) or raise _Fail with the reason and line.
-    ``build=False`` stops after the syntax decision (module is None)."""
-    py3_error = python3_error or _python3_error(text)
-    if py3_error is None:
-        if not build:
-            return None, False, text
+def _read(text: str, build: bool = True) -> Tuple[Optional[cst.Module], bool, str, List[LoadProblem]]:
+    """(module, python2, parsed text, problems that do not stop the
+    analysis) or raise _Fail with the reason and line. ``build=False`` stops
+    after the syntax decision (module is None)."""
+    py3_error, compile_error = _python3_verdict(text)
+    python2 = py3_error is not None
+    parsed = text
+    if py3_error is None and dialect.python2_reads_differently(text):
+        # Valid in both, but `print >>f, x` or `exec(code) in ns` only means
+        # what its author meant in Python 2 (the language of a python27 app).
         try:
-            return _parse_module(text), False, text
-        except cst.ParserSyntaxError as exc:
-            raise _Fail(LoadProblem(f"libcst cannot parse this Python 3 syntax: {exc.message}",
-                                    exc.raw_line, exc.raw_column + 1)) from None
-        except RecursionError:
-            raise _too_deep_to_analyse(None) from None
-    if py3_error.reason.startswith(_NESTING_ERRORS):
-        raise _Fail(LoadProblem(f"too deeply nested for Python 2.7 and 3: {py3_error.reason}",
-                                py3_error.line, py3_error.column))
-    rewritten = _python2_rewrite(text, py3_error)
+            parsed, compile_error = _python2_rewrite(text, LoadProblem("", None))
+            python2 = True
+        except _Fail:
+            pass                 # Python 2 rejects it after all: read it as Python 3
+    elif py3_error is not None:
+        if py3_error.reason.startswith(_NESTING_ERRORS):
+            raise _Fail(LoadProblem(f"too deeply nested for Python 2.7 and 3: {py3_error.reason}",
+                                    py3_error.line, py3_error.column))
+        parsed, compile_error = _python2_rewrite(text, py3_error)
+    problems = [compile_error] if compile_error is not None else []
     if not build:
-        return None, True, rewritten
+        return None, python2, parsed, problems
     try:
-        return _parse_module(rewritten), True, rewritten
+        return _parse_module(parsed), python2, parsed, problems
     except cst.ParserSyntaxError as exc:
-        raise _Fail(LoadProblem(
-            f"gaelint could not translate this Python 2 file for analysis ({exc.message}); "
-            "please report it", exc.raw_line)) from None
+        if python2:
+            raise _Fail(LoadProblem(
+                f"gaelint could not translate this Python 2 file for analysis ({exc.message}); "
+                "please report it", exc.raw_line)) from None
+        raise _Fail(LoadProblem(f"libcst cannot parse this Python 3 syntax: {exc.message}",
+                                exc.raw_line, exc.raw_column + 1)) from None
     except RecursionError:
         raise _too_deep_to_analyse(None) from None
+
+
+def parse_text(text: str, build: bool = True) -> Tuple[Optional[cst.Module], bool, str]:
+    """(module, python2, parsed text) or raise _Fail with the reason and line.
+    ``build=False`` stops after the syntax decision (module is None)."""
+    module, python2, parsed, _ = _read(text, build)
+    return module, python2, parsed
 
 
 def validate_text(text: str) -> bool:
     """What :func:`parse_text` would decide, without building a libcst tree
     (for files no selected rule can fire on): True for Python 2, False for
     Python 3; raise _Fail when neither accepts the text."""
-    py3_error = _python3_error(text)
-    if py3_error is None:
-        return False
-    parse_text(text, python3_error=py3_error, build=False)
-    return True
+    return _read(text, build=False)[1]
 
 
 def load_bytes(path: Path, data: bytes, validate_only: bool = False) -> SourceFile:
@@ -348,12 +389,12 @@ def load_bytes(path: Path, data: bytes, validate_only: bool = False) -> SourceFi
     try:
         text, problems = decode(data)
         text = normalise_newlines(text)
-        if validate_only:
-            return SourceFile(path, text, None, validate_text(text), tuple(problems))
-        module, py2, parsed = parse_text(text)
+        module, py2, parsed, more = _read(text, build=not validate_only)
     except _Fail as fail:
         return SourceFile(path, problems=(fail.problem,))
-    return SourceFile(path, text, module, py2, tuple(problems), parsed)
+    if validate_only:
+        return SourceFile(path, text, None, py2, tuple(problems + more))
+    return SourceFile(path, text, module, py2, tuple(problems + more), parsed)
 
 
 def read(path: Path) -> Tuple[Optional[bytes], Optional[LoadProblem]]:

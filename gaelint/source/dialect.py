@@ -1,0 +1,133 @@
+"""What Python 2.7 makes of a text beyond its grammar.
+
+* Compile-time errors: CPython raises some errors only when it compiles a
+  module it could parse (``return`` at module level, a duplicate argument, a
+  late ``from __future__``). Python 2.7 raises the same ones with the same
+  words, and refuses to import the file; ``ast.parse`` (and so libcst and
+  fissix) accept it. :func:`compile_check` runs CPython's compiler (in C,
+  cheaper than ``ast.parse``) and :func:`python27_compile_error` keeps the
+  errors Python 2.7 shares.
+* Two meanings: a few statements are valid Python 3 and Python 2 but mean
+  different things (``print >>f, x`` is a print to ``f`` in Python 2, a
+  shift and a tuple in Python 3; ``exec(code) in ns`` runs code in ``ns``).
+  :func:`python2_reads_differently` says when a text that Python 3 accepts
+  holds such a statement and nothing that only Python 3 accepts: such a file
+  is Python 2 (an App Engine python27 app) and is read with Python 2 meaning.
+* Python 2.7's wording for the errors that Python 3 words differently.
+"""
+from __future__ import annotations
+
+import ast
+import re
+import warnings
+from typing import Optional, Tuple
+
+# Compile-time errors Python 2.7 raises with these very words.
+_SHARED_COMPILE_ERRORS = ("'return' outside function", "'yield' outside function", "'break' outside loop",
+                          "'continue' not properly in loop", "duplicate argument",
+                          "from __future__ imports must occur at the beginning of the file")
+
+
+def compile_check(text: str) -> Tuple[bool, Optional[SyntaxError]]:
+    """(compiled, error): CPython 3's full compile of the text. ``compiled``
+    False with no error means the compiler gave up (too deep, a NUL):
+    ``ast.parse`` must decide."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile(text, "<gaelint>", "exec", dont_inherit=True)
+        return True, None
+    except SyntaxError as exc:
+        return False, exc
+    except (ValueError, RecursionError, MemoryError, OverflowError):
+        return False, None
+
+
+def python27_compile_error(exc: Optional[SyntaxError]) -> Optional[Tuple[str, Optional[int], Optional[int]]]:
+    """(message, line, column) when a compile error of text that parses is
+    one Python 2.7 raises too."""
+    if exc is None or not isinstance(exc.msg, str) or not exc.msg.startswith(_SHARED_COMPILE_ERRORS):
+        return None
+    return exc.msg, exc.lineno, exc.offset
+
+
+_WORDING = ((re.compile(r"^cannot (assign to|delete) (.+?)(?: here\..*)?$"), r"can't \1 \2"),
+            (re.compile(r"^(.+?)\. Maybe you meant .*$"), r"\1"),
+            (re.compile(r"^invalid syntax\. Perhaps you forgot a comma\?$"), "invalid syntax"))
+
+
+def python27_wording(message: str) -> str:
+    """Python 3's message as Python 2.7 words it (``cannot assign to
+    function call here. Maybe you meant '=='...`` -> ``can't assign to
+    function call``)."""
+    for pattern, replacement in _WORDING:
+        message = pattern.sub(replacement, message)
+    return message
+
+
+# -- two meanings -----------------------------------------------------------
+
+_HINT = re.compile(r"\bprint[ \t]*>>|\bexec\b")
+_PYTHON3_ONLY = tuple(getattr(ast, name) for name in (
+    "JoinedStr", "Nonlocal", "AsyncFunctionDef", "AsyncFor", "AsyncWith", "Await", "AnnAssign",
+    "NamedExpr", "YieldFrom", "MatMult", "Match", "TryStar") if hasattr(ast, name))
+
+
+def _is_name(node, name: str) -> bool:
+    return isinstance(node, ast.Name) and node.id == name
+
+
+def _print_chevron(value) -> bool:
+    """``print >>f`` or ``print >>f, x`` read as Python 3 (a shift, a tuple)."""
+    if isinstance(value, ast.Tuple) and value.elts:
+        value = value.elts[0]
+    return isinstance(value, ast.BinOp) and isinstance(value.op, ast.RShift) and _is_name(value.left, "print")
+
+
+def _exec_in(value) -> bool:
+    """``exec(code) in ns`` read as Python 3 (a comparison)."""
+    return (isinstance(value, ast.Compare) and len(value.ops) == 1 and isinstance(value.ops[0], ast.In)
+            and isinstance(value.left, ast.Call) and _is_name(value.left.func, "exec"))
+
+
+def _python3_only(node, print_function: bool) -> bool:
+    if isinstance(node, _PYTHON3_ONLY):
+        return True
+    if isinstance(node, (ast.FunctionDef, ast.Lambda)):
+        args = node.args
+        return bool(args.kwonlyargs or getattr(args, "posonlyargs", ()) or getattr(node, "returns", None)
+                    or any(a.annotation is not None for a in (*args.args, args.vararg, args.kwarg) if a is not None))
+    if isinstance(node, ast.Raise):
+        return node.cause is not None
+    if isinstance(node, ast.ClassDef):
+        return bool(node.keywords)
+    if isinstance(node, ast.Dict):
+        return any(k is None for k in node.keys)
+    if isinstance(node, ast.Call) and _is_name(node.func, "print") and not print_function:
+        return bool(node.keywords)          # print(x, file=f) is Python 3 (or print_function)
+    if isinstance(node, ast.Name):
+        return not node.id.isascii()
+    return False
+
+
+def python2_reads_differently(text: str) -> bool:
+    """Does this text, which Python 3 accepts, hold a statement Python 2
+    reads differently, and nothing only Python 3 accepts?"""
+    if not _HINT.search(text):
+        return False
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    print_function = any(isinstance(n, ast.ImportFrom) and n.module == "__future__"
+                         and any(a.name == "print_function" for a in n.names) for n in tree.body)
+    differs = False
+    for node in ast.walk(tree):
+        if _python3_only(node, print_function):
+            return False
+        if isinstance(node, ast.Expr) and ((_print_chevron(node.value) and not print_function)
+                                           or _exec_in(node.value)):
+            differs = True
+    return differs
