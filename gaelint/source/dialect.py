@@ -67,7 +67,7 @@ def python27_wording(message: str) -> str:
 
 # -- two meanings -----------------------------------------------------------
 
-_HINT = re.compile(r"\bprint[ \t]*>>|\bexec\b")
+_HINT = re.compile(r"\bprint[ \t]*(?:>>|[;#\n]|$)|\bexec\b", re.M)
 _PYTHON3_ONLY = tuple(getattr(ast, name) for name in (
     "JoinedStr", "Nonlocal", "AsyncFunctionDef", "AsyncFor", "AsyncWith", "Await", "AnnAssign",
     "NamedExpr", "YieldFrom", "MatMult", "Match", "TryStar") if hasattr(ast, name))
@@ -78,7 +78,10 @@ def _is_name(node, name: str) -> bool:
 
 
 def _print_chevron(value) -> bool:
-    """``print >>f`` or ``print >>f, x`` read as Python 3 (a shift, a tuple)."""
+    """``print >>f``, ``print >>f, x`` or a bare ``print`` read as Python 3
+    (a shift, a tuple, a name)."""
+    if _is_name(value, "print"):
+        return True
     if isinstance(value, ast.Tuple) and value.elts:
         value = value.elts[0]
     return isinstance(value, ast.BinOp) and isinstance(value.op, ast.RShift) and _is_name(value.left, "print")

@@ -327,10 +327,49 @@ def _python2_rewrite(text: str, py3_error: LoadProblem) -> Tuple[str, Optional[L
     return rewritten, compile_error
 
 
+_BACKSLASH_LINE = re.compile(r"^[ \t\f]*\\(?:\n|\Z)", re.M)
+
+
+def _without_backslash_lines(text: str) -> str:
+    """The text with each line that holds only a ``\\`` blanked where that
+    means the same: before a line with the same indentation (the two make
+    one logical line with that indentation), a blank line, or the end.
+    libcst wants an INDENT there and fissix an end of file."""
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        stripped = line.lstrip(" \t\f")
+        if stripped != "\\":
+            continue
+        after = lines[i + 1] if i + 1 < len(lines) else ""
+        indent = line[:len(line) - 1]
+        if not after.strip(" \t\f") or after.lstrip(" \t\f").startswith("#") or \
+                (after.startswith(indent) and after[len(indent):len(indent) + 1] not in (" ", "\t", "\f")):
+            lines[i] = indent
+    return "\n".join(lines)
+
+
 def _read(text: str, build: bool = True) -> Tuple[Optional[cst.Module], bool, str, List[LoadProblem]]:
     """(module, python2, parsed text, problems that do not stop the
     analysis) or raise _Fail with the reason and line. ``build=False`` stops
     after the syntax decision (module is None)."""
+    try:
+        return _read_text(text, build)
+    except _Fail:
+        # A line holding only `\` trips libcst or fissix where Python 2.7
+        # (and 3) read on: try once more without such lines.
+        if not _BACKSLASH_LINE.search(text):
+            raise
+        blanked = _without_backslash_lines(text)
+        if blanked == text:
+            raise
+        try:
+            return _read_text(blanked, build)
+        except _Fail:
+            pass
+        raise
+
+
+def _read_text(text: str, build: bool) -> Tuple[Optional[cst.Module], bool, str, List[LoadProblem]]:
     py3_error, compile_error = _python3_verdict(text)
     python2 = py3_error is not None
     parsed = text
