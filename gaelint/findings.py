@@ -37,6 +37,17 @@ def format_template(template: str, fields) -> str:
 
 
 @dataclass(frozen=True)
+class Step:
+    """One link of the chain by which production reaches a finding: at
+    ``path``:``line`` the runtime loads ``what`` (a handler line of a service
+    yaml loading ``main.app``, an import statement loading ``views``)."""
+
+    path: Path
+    line: Optional[int]
+    what: str
+
+
+@dataclass(frozen=True)
 class Finding:
     """One problem at one place.
 
@@ -44,6 +55,11 @@ class Finding:
     file (a ``.pyc``, a ``.so``). ``statement`` is the (first, last) line span
     of the statement holding the finding, so a ``# noqa`` on any of its lines
     applies (multi-line calls).
+
+    ``reached_from`` is how production reaches the finding's code, from the
+    entry point (empty when gaelint does not know, or for app-level
+    findings). Findings with the same ``cause`` in one app are one problem
+    told at each site (GAE302: one missing library); reports group them.
     """
 
     code: str
@@ -59,6 +75,8 @@ class Finding:
     statement: Optional[Tuple[int, int]] = None
     source_line: Optional[str] = None
     suppressed: Optional[str] = field(default=None, compare=False)
+    reached_from: Tuple[Step, ...] = field(default=(), compare=False)
+    cause: Optional[str] = None
 
     def sort_key(self):
         return (str(self.path), self.line or 0, self.column or 0, self.code, self.message)

@@ -109,14 +109,15 @@ def _encode(f: Finding, root: Path) -> dict:
     return {"code": f.code, "name": f.name, "severity": int(f.severity), "path": rel, "message": f.message,
             "fix": f.fix, "line": f.line, "column": f.column, "end_line": f.end_line,
             "end_column": f.end_column, "statement": list(f.statement) if f.statement else None,
-            "source_line": f.source_line}
+            "source_line": f.source_line, "cause": f.cause}
 
 
 def _decode(d: dict, root: Path) -> Finding:
     return Finding(code=d["code"], name=d["name"], severity=Severity(d["severity"]), path=root / d["path"],
                    message=d["message"], fix=d["fix"], line=d["line"], column=d["column"],
                    end_line=d["end_line"], end_column=d["end_column"],
-                   statement=tuple(d["statement"]) if d["statement"] else None, source_line=d["source_line"])
+                   statement=tuple(d["statement"]) if d["statement"] else None, source_line=d["source_line"],
+                   cause=d.get("cause"))
 
 
 class ResultCache:
