@@ -165,6 +165,9 @@ class AppRule(Rule):
     """
 
     reports_on: ClassVar[Optional[Tuple[str, ...]]] = None
+    # Reads ``app.production`` (entry points, import graph): runs once the
+    # files are checked and the production model is built.
+    needs_production: ClassVar[bool] = False
 
     @classmethod
     def could_report_on(cls, paths) -> bool:

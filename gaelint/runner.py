@@ -13,7 +13,8 @@ from typing import Dict, List, Optional, Sequence, Set, Tuple
 from . import registry
 from .app import deployset, discovery
 from .app.context import AppContext
-from .app.environment import not_the_python27_sandbox, static_matcher
+from .app.environment import not_the_python27_sandbox, out_of_scope_note, static_matcher
+from .app.production import model_of
 from .config import Config
 from .engine.check import RuleSet, check_app, gae001
 from .engine.parallel import check_files
@@ -44,6 +45,47 @@ def select_rules(config: Config, select=None, extend_select=(), ignore=()) -> Ru
     return RuleSet(tuple(rules))
 
 
+def model_for(apps: List[AppContext], index: int, tasks, checked, models: Dict[int, object],
+              result: RunResult):
+    """The production model of app ``index`` (built once), from the facts
+    the workers returned and, for the other files, from the fact cache."""
+    if index not in models:
+        ctx = apps[index]
+        known: Dict[str, dict] = {}
+        for (i, path), (_, file_facts) in zip(tasks, checked):
+            if i == index and file_facts is not None:
+                known[ctx.relpath(path)] = file_facts
+        static = static_matcher(ctx.config)
+        python_files = {ctx.relpath(p) for p in ctx.deploy.files
+                        if p.suffix == ".py" and not static(ctx.relpath(p))}
+        models[index] = model_of(ctx, known, python_files)
+        result.notices.extend(f"{_display(ctx.root)}: {n}" for n in models[index].notes)
+    return models[index]
+
+
+def judge_by_production(apps: List[AppContext], tasks, checked, by_path: Dict[Path, List[Finding]],
+                        result: RunResult) -> Dict[int, object]:
+    """Severity follows what production runs: each app's model from its
+    files' facts, then every finding about code judged by it."""
+    owner: Dict[Path, int] = {path: index for index, path in tasks}
+    models: Dict[int, object] = {}
+    for path, found in by_path.items():
+        index = owner.get(path)
+        if index is None or not found or all(f.code.startswith("GAE0") for f in found):
+            continue
+        model, rel = model_for(apps, index, tasks, checked, models, result), apps[index].relpath(path)
+        judged = []
+        for f in found:
+            if f.code.startswith("GAE0") or f.line is None:
+                judged.append(f)
+                continue
+            verdict = model.judge(f, rel)
+            if verdict is not None:
+                judged.append(verdict)
+        by_path[path] = judged
+    return models
+
+
 def run(paths: Sequence[Path], ruleset: RuleSet, config: Config, *, all_files: bool = False,
         jobs: int = 0, stdin: Optional[Tuple[Path, bytes]] = None, cache=None) -> RunResult:
     if stdin is not None:  # `gaelint check - --stdin-filename F`: one text, in F's app
@@ -72,9 +114,13 @@ def run(paths: Sequence[Path], ruleset: RuleSet, config: Config, *, all_files: b
         app = target.app
         environment = not_the_python27_sandbox(app.config)
         if environment:
-            result.notices.append(f"{_display(app.config_path or app.root)}: {environment}, not the python27 "
-                                  "standard sandbox: skipped")
+            result.notices.append(f"{_display(app.config_path or app.root)}: "
+                                  f"{out_of_scope_note(app.config, environment)}")
             continue
+        for other in app.service_configs:
+            why = not_the_python27_sandbox(other)
+            if why:
+                result.notices.append(f"{_display(other.path)}: {out_of_scope_note(other, why)}")
         deploy = deployset.deploy_set(app, all_files=all_files)
         ctx = AppContext(app, deploy)
         ctx.cache = cache
@@ -106,12 +152,21 @@ def run(paths: Sequence[Path], ruleset: RuleSet, config: Config, *, all_files: b
                 if only is None or f.path in only or f.code in ALWAYS_REPORTED:
                     app_findings.append(f)
 
-    file_findings = check_files(ruleset, apps, tasks, workers, cache, meanwhile=app_rules)
+    checked = check_files(ruleset, apps, tasks, workers, cache, meanwhile=app_rules)
     by_path: Dict[Path, List[Finding]] = {}
-    for (index, path), found in zip(tasks, file_findings):
+    for (index, path), (found, _) in zip(tasks, checked):
         by_path.setdefault(path, []).extend(found)
     for f in app_findings:
         by_path.setdefault(f.path, []).append(f)
+    models = judge_by_production(apps, tasks, checked, by_path, result)
+    for index, ctx in enumerate(apps):
+        only = explicit_files.get(index)
+        if not any(r.needs_production and (only is None or r.could_report_on(only)) for r in ruleset.app_rules):
+            continue
+        ctx.production = models.get(index) or model_for(apps, index, tasks, checked, models, result)
+        for f in check_app(ruleset, ctx, only, production=True):
+            if only is None or f.path in only or f.code in ALWAYS_REPORTED:
+                by_path.setdefault(f.path, []).append(f)
     if suppress.UNUSED_CODE in ruleset.codes:  # files without findings may hold stale noqa
         for path in result.checked + [c.app.config_path for c in apps if c.app.config_path]:
             if path.suffix in (".py", ".yaml", ".yml"):

@@ -12,7 +12,7 @@ gaelint/data/c_modules.json and gaelint/data/third_party_c.json.
 """
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Tuple
+from typing import ClassVar, Dict, List, Optional, Tuple
 
 import libcst as cst
 
@@ -75,7 +75,11 @@ def _loaded(raw: str) -> str:
 
 class ImportRule(SourceRule):
     """Base: calls :meth:`check` once per imported module the runtime would
-    look up outside the app (``raw`` as written, ``name`` canonical)."""
+    look up outside the app (``raw`` as written, ``name`` canonical). Each
+    finding's cause is ``<cause_kind>:<key>`` (``module:sqlite3``), the key
+    :meth:`check` returns: one missing library is one problem."""
+
+    cause_kind: ClassVar[str] = "module"
 
     def visit_Import(self, node: cst.Import, ctx) -> None:
         for alias in node.names:
@@ -113,10 +117,13 @@ class ImportRule(SourceRule):
             key = self.check(raw, _names.canonical(raw), ctx)
             if key is not None and key[0] not in reported:
                 reported.add(key[0])
-                ctx.report(self, node, statement=statement, **key[1])
+                fields = dict(key[1])
+                ctx.report(self, node, statement=statement, cause=f"{self.cause_kind}:{key[0]}",
+                           message=fields.pop("message", None), fix=fields.pop("fix", None), **fields)
 
     def check(self, raw: str, name: str, ctx) -> Optional[Tuple[str, dict]]:
-        """(key, message fields) when the import fails, else None."""
+        """(key, message fields) when the import fails, else None; the fields
+        may carry a ``message`` or ``fix`` template of their own."""
         raise NotImplementedError
 
     @staticmethod
@@ -223,6 +230,7 @@ class UnavailableStdlibModule(ImportRule):
 
 
 class ThirdPartyCExtension(ImportRule):
+    cause_kind = "package"
     code = "GAE303"
     name = "third-party-c-extension"
     severity = Severity.ERROR

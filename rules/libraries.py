@@ -15,6 +15,7 @@ from gaelint.app.catalogue import LIBRARIES
 from gaelint.findings import Severity
 from gaelint.registry import AppRule, Invalid, Valid
 
+from .handler_scripts import service_configs
 from .imports import ImportRule
 
 PIP_NAMES = catalogue.DATA["pip_names"]["names"]
@@ -31,6 +32,7 @@ def _entry(name: str) -> str:
 
 
 class LibraryNotDeclared(ImportRule):
+    cause_kind = "library"
     code = "GAE302"
     name = "library-not-declared"
     severity = Severity.ERROR
@@ -105,6 +107,12 @@ class LibraryNotDeclared(ImportRule):
         if any(lib in enabled for lib in libs):
             return None
         first = libs[0]
+        replacement = catalogue.instead(first)
+        if replacement is not None:
+            gone = catalogue.decommissioned(first, LIBRARIES[first]["latest"]) or {}
+            return first, {"library": first, "fix": replacement[0].upper() + replacement[1:], "message": (
+                "`{statement}` needs the `{library}` library, which the runtime no longer serves: " + gone.get(
+                    "why", "it was decommissioned"))}
         more: List[str] = []
         others = [v for v in LIBRARIES[first]["versions"]
                   if v not in LIBRARIES[first]["deprecated"] and v != LIBRARIES[first]["latest"]]
@@ -127,22 +135,22 @@ class BadLibraryEntry(AppRule):
     message = "{what}"
     fix = "{fix}"
     what = """
-        Each `libraries:` entry of app.yaml, checked as appinfo checks it: an unknown name
-        (the closest catalogue name is suggested: `Pillow` -> `PIL`), an unsupported version
-        (the supported ones are listed), an unquoted version that YAML reads as a number
-        (`version: 3.10` is 3.1), a missing `name` or `version`, a duplicate entry, and
-        `libraries:` under a runtime other than python27: errors, because the deployment is
-        refused. A deprecated version is a warning (appinfo logs one).
+        Each `libraries:` entry of every python27 service yaml, checked as appinfo and gcloud
+        check it: an unknown name (the closest catalogue name is suggested: `Pillow` ->
+        `PIL`), an unsupported version (the supported ones are listed), an unquoted version
+        that YAML reads as a number (`version: 3.10` is 3.1), a missing `name` or `version`,
+        a duplicate entry, and a decommissioned version (`ssl` 2.7, whose deploys gcloud
+        blocks; `endpoints` 1.0, shut down in 2018): errors, because the deployment is
+        refused or the library is gone. A deprecated version is a warning (appinfo logs
+        one). At info: `version: latest` where the catalogue's latest_version is not its
+        newest version (django's `latest` is 1.4, not 1.11). `latest` is otherwise fine:
+        the python27 catalogue no longer changes, so it does not float.
 
-        At info severity: a library whose REQUIRED_LIBRARIES companions are not listed
-        (jinja2 2.6 needs markupsafe and setuptools, matplotlib needs numpy, flask needs
-        click, itsdangerous, jinja2 and werkzeug, django 1.11 needs pytz, grpcio needs
-        protobuf, enum, futures, six and setuptools). appinfo adds them itself
-        (`GetAllLibraries`), so nothing fails, but at versions app.yaml does not show
-        (jinja2 brings setuptools 0.6c11, a deprecated version). Also at info: `version:
-        latest` where the catalogue's latest_version is not its newest version (django's
-        `latest` is 1.4, not 1.11). `latest` is otherwise fine: the python27 catalogue no
-        longer changes, so it does not float.
+        Not findings: the REQUIRED_LIBRARIES companions of a listed library (jinja2 brings
+        markupsafe and setuptools, flask brings click, itsdangerous, jinja2 and werkzeug):
+        appinfo adds them itself (`GetAllLibraries`). A service yaml of another runtime is
+        out of scope: the run says so in a note, which also names a `libraries:` section
+        there (gcloud refuses it on any runtime but python27).
     """
     why = """
         appinfo refuses an app.yaml with an unknown library (`the library "X" is not
@@ -168,19 +176,17 @@ class BadLibraryEntry(AppRule):
                 path="app.yaml", lines=(9, 12, 14, 15)),
         Invalid(PYTHON27_YAML + "libraries:\n- name: pycrypto\n  version: \"2.3\"\n",
                 path="app.yaml", lines=(10,), severity=Severity.WARNING),
-        Invalid(PYTHON27_YAML + "libraries:\n- name: flask\n  version: \"0.12\"\n",
-                path="app.yaml", lines=(9,), severity=Severity.INFO),
+        Invalid(PYTHON27_YAML + "libraries:\n- name: ssl\n  version: \"2.7\"\n- name: flask\n  version: \"0.12\"\n",
+                path="app.yaml", lines=(10,), severity=Severity.ERROR),
     )
 
     def check_app(self, app) -> None:
-        config = app.config
-        if config is None or config.error is not None or not config.libraries:
-            return
+        for config in service_configs(app):
+            if config.libraries:
+                self._check_config(app, config)
+
+    def _check_config(self, app, config) -> None:
         self.app, self.path = app, config.path
-        if config.runtime and config.runtime != "python27" and not _vm_python27(config.data):
-            self._report(config.line_of("libraries"), f"`libraries:` is only supported by the python27 runtime, and this app.yaml says `runtime: {config.runtime}`",
-                         "Remove `libraries:` (list the packages in requirements.txt on other runtimes), or use runtime: python27")
-            return
         listed = {e.name for e in config.libraries}
         seen = set()
         for e in config.libraries:
@@ -230,14 +236,16 @@ class BadLibraryEntry(AppRule):
                 self._report(vline, f'{e.name} version "{version}" is not supported',
                              f"Use one of: {_quoted(usable)}{deprecated}, or latest ({lib['latest']})")
             return
+        gone = catalogue.decommissioned(e.name, version)
+        if gone is not None:
+            use = gone.get("use") or []
+            replacement = catalogue.instead(e.name)
+            spelled = [f"`version: {v}`" if v == "latest" else f'`version: "{v}"`' for v in use]
+            hint = (f"Use {' or '.join(spelled)}" if use else
+                    (replacement[0].upper() + replacement[1:] if replacement else f"Remove the {e.name} entry"))
+            self._report(vline, f'{e.name} version "{version}" is decommissioned: {gone["why"]}', hint)
         elif version in lib["deprecated"]:
             self._report(vline, f'{e.name} version "{version}" is deprecated', f"Use one of: {_quoted(usable)}", Severity.WARNING)
-        missing = [(n, v) for n, v in catalogue.companions(e.name, version) if n not in listed]
-        if missing:
-            adds = ", ".join(f"{n} {v}" + (" (deprecated)" if v in LIBRARIES[n]["deprecated"] else "") for n, v in missing)
-            self._report(line, f"{e.name} {catalogue.resolve(e.name, version)} needs {', '.join(n for n, _ in missing)}, which app.yaml does not list: appinfo adds {adds} implicitly",
-                         "List them to see and choose their versions: " + ", ".join(f'`- name: {n}` / `version: "{LIBRARIES[n]["latest"]}"`' for n, _ in missing),
-                         Severity.INFO)
 
 
 def _guess(name: str) -> Optional[str]:
@@ -249,11 +257,3 @@ def _guess(name: str) -> Optional[str]:
         close = difflib.get_close_matches(key, list(lower), n=1, cutoff=0.6)
         guess = lower[close[0]] if close else None
     return guess
-
-
-def _vm_python27(data) -> bool:
-    for key in ("vm_settings", "beta_settings"):
-        settings = data.get(key)
-        if isinstance(settings, dict) and settings.get("vm_runtime") == "python27":
-            return True
-    return False

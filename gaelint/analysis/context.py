@@ -39,11 +39,11 @@ UNKNOWN: Any = _Unknown()
 
 
 class _Pending:
-    __slots__ = ("rule", "node", "site", "message", "fix", "severity")
+    __slots__ = ("rule", "node", "site", "message", "fix", "severity", "cause")
 
-    def __init__(self, rule, node, site, message, fix, severity):
+    def __init__(self, rule, node, site, message, fix, severity, cause=None):
         self.rule, self.node, self.site = rule, node, site
-        self.message, self.fix, self.severity = message, fix, severity
+        self.message, self.fix, self.severity, self.cause = message, fix, severity, cause
 
 
 def _lookup(scope: Scope, name: str) -> Tuple[Optional[List[Binding]], Optional[Scope]]:
@@ -268,12 +268,15 @@ class FileContext:
 
     # -- reporting ------------------------------------------------------
     def report(self, rule, node: cst.CSTNode, *, message: Optional[str] = None, fix: Optional[str] = None,
-               severity: Optional[Severity] = None, site: Optional[Site] = None, **fmt: Any) -> None:
+               severity: Optional[Severity] = None, site: Optional[Site] = None, cause: Optional[str] = None,
+               **fmt: Any) -> None:
         """A finding at ``node``; ``site`` is where the node sits when it was
-        recorded during the walk and is reported later (in ``finish``)."""
+        recorded during the walk and is reported later (in ``finish``);
+        ``cause`` names the one problem behind findings at many sites
+        (``library:lxml``), so reports can group them."""
         text = format_template(message or rule.message, fmt)
         hint = format_template(fix or rule.fix, fmt)
-        self._pending.append(_Pending(rule, node, site or self.site, text, hint, severity or rule.severity))
+        self._pending.append(_Pending(rule, node, site or self.site, text, hint, severity or rule.severity, cause))
 
     @staticmethod
     def _statement_span(statement, pos, line: int, end_line: Optional[int]) -> Tuple[int, int]:
@@ -321,5 +324,5 @@ class FileContext:
             out.append(Finding(
                 code=p.rule.code, name=p.rule.name, severity=severity, path=self.path,
                 message=message, fix=p.fix, line=line, column=col, end_line=end_line,
-                end_column=end_col, statement=span, source_line=self.source.line_text(line)))
+                end_column=end_col, statement=span, source_line=self.source.line_text(line), cause=p.cause))
         return out

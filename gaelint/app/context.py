@@ -17,6 +17,7 @@ class AppContext:
         self._memo: Dict[str, Any] = {}
         self._texts: Dict[Path, List[str]] = {}
         self.cache = None                 # cache.ResultCache when the run uses one
+        self.production = None            # production.Production, for rules that need it
 
     # -- derived facts, computed once per app ---------------------------
     def memo(self, key: str, compute: Callable[[], Any]) -> Any:

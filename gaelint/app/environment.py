@@ -4,19 +4,58 @@ content rather than imported."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Optional
+
+from gaelint.knowledge import table
+
+_VALIDATION = table("app_yaml")["app_yaml_validation"]
+PYTHON27 = _VALIDATION["runtime"]
+# Runtimes gcloud rejects outright are python27 apps written wrong (GAE406).
+_REJECTED = frozenset(_VALIDATION["rejected_runtimes"])
 
 
 def not_the_python27_sandbox(config) -> Optional[str]:
-    """Managed VMs and the flexible environment run Python without the
-    sandbox (``vm: true``, ``env: flex``): none of the rules apply."""
+    """Why a service is out of scope, or None: Managed VMs and the flexible
+    environment run Python without the sandbox (``vm: true``, ``env:
+    flex``), and other runtimes (python37, go, java, php...) are other
+    sandboxes: none of the rules apply."""
     data = getattr(config, "data", None)
     if not isinstance(data, dict):
         return None
     if data.get("vm") is True:
-        return "a Managed VM app (`vm: true`)"
+        return "a Managed VM service (`vm: true`)"
     if str(data.get("env", "")).lower() in ("flex", "flexible", "2"):
-        return "a flexible environment app (`env: flex`)"
+        return "a flexible environment service (`env: flex`)"
+    runtime = getattr(config, "runtime", None)
+    if isinstance(runtime, str) and runtime and runtime != PYTHON27 and runtime not in _REJECTED:
+        return f"a `runtime: {runtime}` service"
+    return None
+
+
+def out_of_scope_note(config, why: str) -> str:
+    """The note for a service gaelint leaves alone, with what gcloud would
+    still refuse in it for a python27 habit (``libraries:``)."""
+    note = f"{why}, not the python27 standard sandbox: out of scope"
+    if getattr(config, "libraries", None) and getattr(config, "runtime", None) != PYTHON27:
+        note += ("; its `libraries:` section is only valid on python27, so gcloud refuses it "
+                 "(list the packages in requirements.txt instead)")
+    return note
+
+
+_TEST_DIRS = ("tests", "test", "testing", "testdata", "test_data", "smoke_tests", "e2e")
+
+
+def test_app(root) -> Optional[str]:
+    """Where an app sits among tests (``components/tests/smoke_app``,
+    ``test_replica_app``): a test app, not the product. Only the last
+    directories of its path count, so a checkout under ~/tests is not one."""
+    parts = Path(root).parts[-2:]
+    for i, part in enumerate(parts):
+        lower = part.lower()
+        named_so = lower.startswith(("test_", "tests_")) or lower.endswith(("_test", "_tests"))
+        if lower in _TEST_DIRS or (named_so and i == len(parts) - 1):
+            return f"under `{'/'.join(parts[:i + 1])}/`"
     return None
 
 

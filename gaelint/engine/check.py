@@ -17,7 +17,7 @@ from typing import Dict, FrozenSet, Iterable, List, Optional, Tuple, Type
 
 
 from gaelint import registry, source
-from gaelint.analysis import positions, walk
+from gaelint.analysis import facts, positions, walk
 from gaelint.analysis.context import FileContext, resolve_qualname
 from gaelint.app.context import AppContext
 from gaelint.findings import Finding, Severity
@@ -120,58 +120,44 @@ def check_file(ruleset: RuleSet, app: AppContext, path: Path, data: Optional[byt
     """Every source rule on one Python file (``data``: its bytes, e.g. from
     stdin, instead of reading ``path``). Whatever goes wrong stays with this
     file: a failure of gaelint itself is a GAE002 here, and the run goes on."""
+    return check_file_and_facts(ruleset, app, path, data)[0]
+
+
+def check_file_and_facts(ruleset: RuleSet, app: AppContext, path: Path,
+                         data: Optional[bytes] = None) -> Tuple[List[Finding], Optional[dict]]:
+    """The file's findings and its facts for the production model
+    (:mod:`gaelint.analysis.facts`), from one read and one parse."""
     try:
         return _check_file(ruleset, app, path, data)
     except Exception as exc:  # noqa: BLE001 - last resort: one file never stops the run
-        return [_gae002(path, "the engine", exc)]
+        return [_gae002(path, "the engine", exc)], None
 
 
-def _check_file(ruleset: RuleSet, app: AppContext, path: Path, data: Optional[bytes]) -> List[Finding]:
+def _check_file(ruleset: RuleSet, app: AppContext, path: Path, data: Optional[bytes]):
     if data is None:
         data, problem = source.read(path)
         if problem is not None:
-            return [gae001(path, problem)]
+            return [gae001(path, problem)], facts.empty()
     wanted_rules = ruleset.rules_for(data)
     # Parsing and walking allocate millions of short-lived, acyclic objects;
     # the cyclic collector only burns time on them (about a third of a parse).
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        findings = _check_source(ruleset, app, path, data, wanted_rules)
+        return _check_source(ruleset, app, path, data, wanted_rules)
     finally:
         if gc_was_enabled:
             gc.enable()
-    site = _vendored_site(app, path)
-    if site is not None:
-        findings = [_as_vendored(f, site) for f in findings]
-    return findings
-
-
-def _vendored_site(app: AppContext, path: Path) -> Optional[str]:
-    """The vendored directory (``lib``, on sys.path through
-    appengine_config.py) holding this file, if any."""
-    from gaelint.app.vendoring import app_modules
-    rel = app.relpath(path)
-    sites = app.memo("engine.vendored_sites", lambda: sorted(app_modules(app).sites, key=len, reverse=True))
-    return next((s for s in sites if rel.startswith(s + "/")), None)
-
-
-def _as_vendored(finding: Finding, site: str) -> Finding:
-    """Third-party code the app vendors: most of it (dev servers, reloaders,
-    command-line tools, tests) never runs on App Engine, so its findings are
-    information for the owner, not failures of the app."""
-    if finding.severity <= Severity.INFO or finding.code == "GAE002":
-        return finding
-    return finding.with_(severity=Severity.INFO, message=(
-        f"{finding.message} [third-party code vendored in `{site}/`: info, as the app may never run it]"))
 
 
 def _check_source(ruleset, app, path, data, wanted_rules) -> List[Finding]:
     # No selected rule can fire: only decide whether the file parses (GAE001).
     src = source.load_bytes(path, data, validate_only=not wanted_rules)
     findings = [gae001(path, p, src) for p in src.problems]
+    file_facts = facts.extract(src.tree)
+    src.tree = None             # the facts are read: free the ast before libcst's walk
     if src.module is None or not wanted_rules:
-        return findings
+        return findings, file_facts
     wanted_types = set()
     for rule in wanted_rules:
         wanted_types.update(t for t, _ in ruleset._dispatch[id(rule)])
@@ -181,7 +167,7 @@ def _check_source(ruleset, app, path, data, wanted_rules) -> List[Finding]:
                                main_is_script=relpath in app.cgi_scripts)
     except RecursionError:
         return findings + [gae001(path, source.LoadProblem(
-            "nested too deeply for gaelint to analyse; it was not checked", severity="info"))]
+            "nested too deeply for gaelint to analyse; it was not checked", severity="info"))], file_facts
     ctx = FileContext(src, app, model, relpath)
     for rule in wanted_rules:
         try:
@@ -199,15 +185,19 @@ def _check_source(ruleset, app, path, data, wanted_rules) -> List[Finding]:
     except RecursionError:
         findings.append(gae001(path, source.LoadProblem(
             "nested too deeply for gaelint to locate its findings; it was not checked", severity="info")))
-    return findings
+    return findings, file_facts
 
 
-def check_app(ruleset: RuleSet, app: AppContext, only: Optional[Iterable[Path]] = None) -> List[Finding]:
+def check_app(ruleset: RuleSet, app: AppContext, only: Optional[Iterable[Path]] = None,
+              production: bool = False) -> List[Finding]:
     """Every app rule on one app; with ``only`` (the files a pre-commit run
-    passed), rules that cannot report on any of them are skipped."""
+    passed), rules that cannot report on any of them are skipped. Rules that
+    read the production model run apart, once it is built (``production``)."""
     out: List[Finding] = []
     only = list(only) if only is not None else None
     for rule in ruleset.app_rules:
+        if rule.needs_production != production:
+            continue
         if only is not None and not rule.could_report_on(only):
             continue
         before = len(app.findings)

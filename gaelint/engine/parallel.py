@@ -10,14 +10,16 @@ from __future__ import annotations
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 from gaelint.app.context import AppContext
 from gaelint.findings import Finding
 from gaelint.source import read as read_source
 
 from .cache import app_fingerprint
-from .check import RuleSet, check_file
+from .check import RuleSet, check_file_and_facts
+
+FACTS_NAME = "module-facts"     # the fact cache's name for gaelint.analysis.facts
 
 
 _WORKER: Dict[str, object] = {}
@@ -42,16 +44,21 @@ def _cached(app_index: int, path: Path):
 
 
 def _check_one(task):
+    """(findings, facts) of one file; facts None on a cache hit (the main
+    process reads them from the cache by content)."""
     app_index, path = task
     ruleset, apps = _WORKER["ruleset"], _WORKER["apps"]
     key, found, data = _cached(app_index, path)
     if found is not None:
-        return found
+        return found, None
     # the bytes the key was made from are the bytes checked
-    found = check_file(ruleset, apps[app_index], path, data)
+    found, file_facts = check_file_and_facts(ruleset, apps[app_index], path, data)
+    cache = _WORKER.get("cache")
     if key is not None and not any(f.code == "GAE002" for f in found):
-        _WORKER["cache"].put(key, apps[app_index].root, found)
-    return found
+        cache.put(key, apps[app_index].root, found)
+        if file_facts is not None and data is not None:
+            cache.put_value(cache.fact_key(FACTS_NAME, data), file_facts)
+    return found, file_facts
 
 
 def _size(path: Path) -> int:
@@ -62,15 +69,16 @@ def _size(path: Path) -> int:
 
 
 def check_files(ruleset: RuleSet, apps: List[AppContext], tasks, jobs: int, cache=None,
-               meanwhile=lambda: None) -> List[List[Finding]]:
-    """Findings of every task, in task order. ``meanwhile`` (the app rules)
-    runs in this process while the workers check files."""
+                meanwhile=lambda: None) -> List[Tuple[List[Finding], Optional[dict]]]:
+    """(findings, facts or None) of every task, in task order. ``meanwhile``
+    (the app rules) runs in this process while the workers check files."""
     app_keys = [app_fingerprint(a) for a in apps] if cache is not None else ()
     _init_worker(ruleset, apps, cache, app_keys)
     results: List[Optional[List[Finding]]] = [None] * len(tasks)
     if cache is not None:   # answer hits here: a warm run never starts workers
         for i, (index, path) in enumerate(tasks):
-            results[i] = _cached(index, path)[1]
+            hit = _cached(index, path)[1]
+            results[i] = (hit, None) if hit is not None else None
     missing = [i for i, r in enumerate(results) if r is None]
     todo = [tasks[i] for i in missing]
     if jobs <= 1 or len(todo) < 8:

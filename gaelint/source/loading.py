@@ -51,6 +51,7 @@ class SourceFile:
     python2: bool = False
     problems: Tuple[LoadProblem, ...] = ()
     parsed_text: str = ""      # what libcst parsed (the Python 3 rewrite of a Python 2 file)
+    tree: Optional[ast.Module] = None   # CPython's ast of that text (also when validating only)
 
     _lines: Optional[List[str]] = None
     _parsed_lines: Optional[List[str]] = None
@@ -215,19 +216,25 @@ def normalise_newlines(text: str) -> str:
 TOO_DEEP = "too deeply nested for the Python parser"
 
 
-def _python3_error(text: str) -> Optional[LoadProblem]:
-    """None when CPython 3 accepts the text, else its syntax error."""
+def _python3_parse(text: str) -> Tuple[Optional[LoadProblem], Optional[ast.Module]]:
+    """(None, CPython's ast) when CPython 3 accepts the text, else (its
+    syntax error, None). The tree is kept: it is what the app-level facts
+    of a file (its imports) are read from."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            ast.parse(text)
-        return None
+            return None, ast.parse(text)
     except SyntaxError as exc:
-        return LoadProblem(f"{exc.msg}", exc.lineno, exc.offset)
+        return LoadProblem(f"{exc.msg}", exc.lineno, exc.offset), None
     except (RecursionError, MemoryError):
-        return LoadProblem(TOO_DEEP, None)
+        return LoadProblem(TOO_DEEP, None), None
     except ValueError as exc:
-        return LoadProblem(str(exc), None)
+        return LoadProblem(str(exc), None), None
+
+
+def _python3_error(text: str) -> Optional[LoadProblem]:
+    """None when CPython 3 accepts the text, else its syntax error."""
+    return _python3_parse(text)[0]
 
 
 # CPython 3 allows 200 nested brackets and 100 indentation levels; CPython
@@ -247,8 +254,9 @@ def _too_deep_to_analyse(line: Optional[int]) -> "_Fail":
         "(thousands of chained operators?); it was not checked", line, severity="info"))
 
 
-def _python2_rewrite(text: str, py3_error: LoadProblem) -> str:
-    """The Python 3 spelling of a Python 2 file (fast path first), or _Fail."""
+def _python2_rewrite(text: str, py3_error: LoadProblem) -> Tuple[str, ast.Module]:
+    """The Python 3 spelling of a Python 2 file (fast path first) and its
+    CPython ast, or _Fail."""
     try:
         from gaelint.python2.fast import quick_to_python3
     except ImportError:       # pragma: no cover - the fast path is optional
@@ -258,8 +266,10 @@ def _python2_rewrite(text: str, py3_error: LoadProblem) -> str:
             quick = quick_to_python3(text)
         except Exception:  # noqa: BLE001 - the fast path is an optimisation: fall back
             quick = None
-        if quick is not None and _python3_error(quick) is None:
-            return quick
+        if quick is not None:
+            error, tree = _python3_parse(quick)
+            if error is None:
+                return quick, tree
     from gaelint.python2 import reader as python2
     try:
         rewritten = python2.to_python3(text)
@@ -276,26 +286,32 @@ def _python2_rewrite(text: str, py3_error: LoadProblem) -> str:
         raise _Fail(LoadProblem(f"invalid syntax for Python 2.7 and Python 3: {py3_error.reason} "
                                 f"(the Python 2 reader failed: {type(exc).__name__})",
                                 py3_error.line, py3_error.column)) from None
-    error = _python3_error(rewritten)
+    error, tree = _python3_parse(rewritten)
     if error is not None:
         if error.reason == TOO_DEEP:
             raise _too_deep_to_analyse(None)
         raise _Fail(LoadProblem(
             f"gaelint could not translate this Python 2 file for analysis ({error.reason}); "
             "please report it", error.line, error.column))
-    return rewritten
+    return rewritten, tree
 
 
 def parse_text(text: str, python3_error: Optional[LoadProblem] = None,
                build: bool = True) -> Tuple[cst.Module, bool, str]:
     """(module, python2, parsed text) or raise _Fail with the reason and line.
     ``build=False`` stops after the syntax decision (module is None)."""
-    py3_error = python3_error or _python3_error(text)
+    module, python2, parsed, _ = _load_text(text, build)
+    return module, python2, parsed
+
+
+def _load_text(text: str, build: bool) -> Tuple[Optional[cst.Module], bool, str, Optional[ast.Module]]:
+    """(libcst module or None, python2, parsed text, CPython ast of it)."""
+    py3_error, tree = _python3_parse(text)
     if py3_error is None:
         if not build:
-            return None, False, text
+            return None, False, text, tree
         try:
-            return _parse_module(text), False, text
+            return _parse_module(text), False, text, tree
         except cst.ParserSyntaxError as exc:
             raise _Fail(LoadProblem(f"libcst cannot parse this Python 3 syntax: {exc.message}",
                                     exc.raw_line, exc.raw_column + 1)) from None
@@ -304,11 +320,11 @@ def parse_text(text: str, python3_error: Optional[LoadProblem] = None,
     if py3_error.reason.startswith(_NESTING_ERRORS):
         raise _Fail(LoadProblem(f"too deeply nested for Python 2.7 and 3: {py3_error.reason}",
                                 py3_error.line, py3_error.column))
-    rewritten = _python2_rewrite(text, py3_error)
+    rewritten, tree = _python2_rewrite(text, py3_error)
     if not build:
-        return None, True, rewritten
+        return None, True, rewritten, tree
     try:
-        return _parse_module(rewritten), True, rewritten
+        return _parse_module(rewritten), True, rewritten, tree
     except cst.ParserSyntaxError as exc:
         raise _Fail(LoadProblem(
             f"gaelint could not translate this Python 2 file for analysis ({exc.message}); "
@@ -321,11 +337,7 @@ def validate_text(text: str) -> bool:
     """What :func:`parse_text` would decide, without building a libcst tree
     (for files no selected rule can fire on): True for Python 2, False for
     Python 3; raise _Fail when neither accepts the text."""
-    py3_error = _python3_error(text)
-    if py3_error is None:
-        return False
-    parse_text(text, python3_error=py3_error, build=False)
-    return True
+    return _load_text(text, build=False)[1]
 
 
 def load_bytes(path: Path, data: bytes, validate_only: bool = False) -> SourceFile:
@@ -334,12 +346,10 @@ def load_bytes(path: Path, data: bytes, validate_only: bool = False) -> SourceFi
     try:
         text, problems = decode(data)
         text = normalise_newlines(text)
-        if validate_only:
-            return SourceFile(path, text, None, validate_text(text), tuple(problems))
-        module, py2, parsed = parse_text(text)
+        module, py2, parsed, tree = _load_text(text, build=not validate_only)
     except _Fail as fail:
         return SourceFile(path, problems=(fail.problem,))
-    return SourceFile(path, text, module, py2, tuple(problems), parsed)
+    return SourceFile(path, text, module, py2, tuple(problems), parsed if module is not None else "", tree=tree)
 
 
 def read(path: Path) -> Tuple[Optional[bytes], Optional[LoadProblem]]:
