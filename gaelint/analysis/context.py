@@ -24,7 +24,8 @@ import libcst as cst
 
 from . import names as _names
 from gaelint.findings import Finding, Severity, format_template
-from .walk import MAIN_GUARD, Binding, Model, Scope, Site, dotted_name
+from gaelint.knowledge import table
+from .walk import MAIN_GUARD, SDK_GUARD, Binding, Model, Scope, Site, dotted_name
 
 
 class _Unknown:
@@ -97,6 +98,23 @@ def _raw_qualname(expr, scope: Scope, depth: int) -> Optional[str]:
             return f"{star}.{name}"
     if name in _names.builtin_names():
         return f"__builtin__.{name}"
+    return None
+
+
+_FAILURES = table("failures")
+_CATCH_ALL = frozenset(_FAILURES["catch_all"])
+
+
+def _handler_for(code: str, handled):
+    """The innermost enclosing ``except`` that catches what ``code``'s
+    failure raises and carries on, or None."""
+    raised = _FAILURES["codes"].get(code)
+    if not raised:
+        return None
+    for names, node in handled:
+        for name in names:
+            if name == "*" or name in _CATCH_ALL or name in raised or name.rsplit(".", 1)[-1] in _CATCH_ALL:
+                return names, node
     return None
 
 
@@ -314,13 +332,24 @@ class FileContext:
             if p.site.guard is not None:
                 kind, if_node, _ = p.site.guard
                 severity = min(severity, Severity.INFO)
+                g = pos.get(if_node)
+                where = f" on line {g.start.line}" if g is not None else ""
                 if kind == MAIN_GUARD:
                     why = "it only runs when the module is executed as a script (`if __name__ == '__main__':`) and no handler runs it as a CGI script"
+                elif kind == SDK_GUARD:
+                    why = f"it only runs where importing the App Engine SDK fails (the `except`{where})"
                 else:
-                    g = pos.get(if_node)
-                    where = f" on line {g.start.line}" if g is not None else ""
-                    why = f"it is behind an off-App-Engine check{where} (SERVER_SOFTWARE / APPENGINE_RUNTIME)"
+                    why = f"it is behind an off-App-Engine check{where} (SERVER_SOFTWARE / APPENGINE_RUNTIME / platform)"
                 message = f"{message} [not production code: {why}]"
+            else:
+                handler = _handler_for(p.rule.code, p.site.handled)
+                if handler is not None and severity > Severity.INFO:
+                    names, node = handler
+                    h = pos.get(node)
+                    where = f" on line {h.start.line}" if h is not None else ""
+                    shown = "except" if names == ("*",) else f"except {names[0]}"
+                    severity = Severity.INFO
+                    message = f"{message} [handled: `{shown}`{where} catches the failure and carries on]"
             out.append(Finding(
                 code=p.rule.code, name=p.rule.name, severity=severity, path=self.path,
                 message=message, fix=p.fix, line=line, column=col, end_line=end_line,

@@ -32,6 +32,8 @@ development-server check, a Windows or Python 3 branch, the ``except`` of a
   names of methods it calls on any object (``env.compile_templates()``);
 * ``defs``: ``[first, last, qualname, decorated]`` of every function and class;
 * ``names``: names bound at module level (a handler's WSGI attribute);
+* ``predicates``: functions that return a where-it-runs check
+  (``def on_appengine(): ...``), ``"dev"`` or ``"prod"``;
 * ``absolute_import``: ``from __future__ import absolute_import``.
 
 Everything is JSON-able lists, so facts cache and travel between processes.
@@ -47,7 +49,7 @@ from .astutil import (catches_import_error, child_fields, dotted, imported_names
                       list_elements, string)
 from .platform import off_app_engine
 
-FORMAT = 2
+FORMAT = 3
 OFF = "off"          # runs only off App Engine
 TRY = "try"          # inside `try:` whose `except ImportError` carries on
 _DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+\Z")
@@ -77,6 +79,7 @@ class _Collector:
         self.local_defs: set = set()
         self._seen_uses: set = set()
         self.methods: set = set()                 # `x.name(...)` on any receiver
+        self.predicates: Dict[str, str] = {}      # on_appengine() -> "prod"
         self.absolute_import = False
         self.env = paths.Env()
 
@@ -102,6 +105,8 @@ class _Collector:
             if top:
                 self.names.add(node.name)
             heads = [*node.decorator_list]
+            if top and not isinstance(node, ast.ClassDef):
+                self._predicate(node)
             if isinstance(node, ast.ClassDef):
                 heads += [*node.bases, *[k.value for k in node.keywords]]
                 inner_env = local
@@ -149,6 +154,16 @@ class _Collector:
                     if not (isinstance(node, ast.Expr) and string(item) is not None):   # a docstring
                         self._expression(item, where, scope, local)
         return out
+
+    def _predicate(self, node) -> None:
+        """A parameterless function that returns a where-it-runs check
+        (``def on_appengine(): return ...startswith('Google')``)."""
+        body = [b for b in node.body if not (isinstance(b, ast.Expr) and string(b.value) is not None)]
+        if len(body) == 1 and isinstance(body[0], ast.Return) and body[0].value is not None \
+                and not node.args.args:
+            off = off_app_engine(body[0].value, self.flags)
+            if off is not None:
+                self.predicates[node.name] = "dev" if off else "prod"
 
     def _try(self, node: ast.Try, where: str, scope: str, top: bool, local):
         """A ``try`` whose ``except`` catches ImportError (or everything) and
@@ -362,6 +377,7 @@ def extract(tree: Optional[ast.Module]) -> Dict[str, Any]:
     return {"format": FORMAT, "imports": collector.imports, "refs": collector.refs,
             "dynamic": collector.dynamic, "edits": collector.edits, "calls": collector.calls,
             "defs": collector.defs, "names": sorted(collector.names), "methods": sorted(collector.methods),
+            "predicates": collector.predicates,
             "absolute_import": collector.absolute_import}
 
 

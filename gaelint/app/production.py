@@ -341,7 +341,7 @@ def build(app, files: List[str], python_files: Set[str], facts_of: Callable[[str
 FACTS_NAME = "module-facts"     # the fact cache's name (shared with the engine's workers)
 
 
-def _facts_from_file(path: Path) -> dict:
+def facts_from_file(path: Path) -> dict:
     from gaelint import source
     from gaelint.analysis import facts
 
@@ -357,7 +357,7 @@ def model_of(app, known: Dict[str, dict], python_files: Set[str]) -> Production:
     def facts_of(rel: str) -> dict:
         found = known.get(rel)
         if found is None:
-            found = app.file_fact(app.root / rel, FACTS_NAME, _facts_from_file)
+            found = app.file_fact(app.root / rel, FACTS_NAME, facts_from_file)
             known[rel] = found
         return found
 

@@ -20,6 +20,8 @@ from gaelint import registry, source
 from gaelint.analysis import facts, positions, walk
 from gaelint.analysis.context import FileContext, resolve_qualname
 from gaelint.app.context import AppContext
+from gaelint.app.production import FACTS_NAME, facts_from_file
+from gaelint.app.vendoring import app_modules
 from gaelint.findings import Finding, Severity
 from gaelint.registry import AppRule, Rule, SourceRule
 
@@ -163,7 +165,7 @@ def _check_source(ruleset, app, path, data, wanted_rules) -> List[Finding]:
         wanted_types.update(t for t, _ in ruleset._dispatch[id(rule)])
     relpath = app.relpath(path)
     try:
-        model = walk.build(src.module, wanted_types, resolve_qualname,
+        model = walk.build(src.module, wanted_types, resolve_qualname, predicates=_predicates(app),
                                main_is_script=relpath in app.cgi_scripts)
     except RecursionError:
         return findings + [gae001(path, source.LoadProblem(
@@ -186,6 +188,26 @@ def _check_source(ruleset, app, path, data, wanted_rules) -> List[Finding]:
         findings.append(gae001(path, source.LoadProblem(
             "nested too deeply for gaelint to locate its findings; it was not checked", severity="info")))
     return findings, file_facts
+
+
+def _predicates(app: AppContext):
+    """Where-it-runs predicates of the app's other modules
+    (``from utils import on_appengine``), read from their facts."""
+    def lookup(qualname: str) -> Optional[str]:
+        module, _, function = qualname.rpartition(".")
+        if not module:
+            return None
+        mods = app_modules(app)
+        root = mods.provides(module)
+        if root is None:
+            return None
+        base = (f"{root}/" if root else "") + module.replace(".", "/")
+        for rel in (f"{base}.py", f"{base}/__init__.py"):
+            if rel in mods.files:
+                found = app.file_fact(app.root / rel, FACTS_NAME, facts_from_file)
+                return found.get("predicates", {}).get(function)
+        return None
+    return app.memo("engine.predicates", lambda: lookup)
 
 
 def check_app(ruleset: RuleSet, app: AppContext, only: Optional[Iterable[Path]] = None,

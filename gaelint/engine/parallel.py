@@ -13,13 +13,13 @@ from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
 from gaelint.app.context import AppContext
+from gaelint.app.production import FACTS_NAME
 from gaelint.findings import Finding
 from gaelint.source import read as read_source
 
 from .cache import app_fingerprint
 from .check import RuleSet, check_file_and_facts
 
-FACTS_NAME = "module-facts"     # the fact cache's name for gaelint.analysis.facts
 
 
 _WORKER: Dict[str, object] = {}
