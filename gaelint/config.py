@@ -22,7 +22,8 @@ else:  # pragma: no cover - exercised on 3.9/3.10
 from . import registry
 from .findings import Severity
 
-KEYS = ("select", "extend-select", "ignore", "per-file-ignores", "exclude", "fail-on", "baseline", "severity")
+KEYS = ("select", "extend-select", "ignore", "per-file-ignores", "exclude", "fail-on", "baseline", "severity",
+        "deploy-roots")
 
 
 class ConfigError(Exception):
@@ -39,6 +40,8 @@ class Config:
     fail_on: Severity = Severity.WARNING
     baseline: Optional[Path] = None
     severity: Dict[str, Severity] = field(default_factory=dict)
+    # service yaml -> the directory it deploys (a yaml kept apart from its code)
+    deploy_roots: Dict[Path, Path] = field(default_factory=dict)
     path: Optional[Path] = None     # the file it came from
 
     @property
@@ -144,6 +147,14 @@ def from_mapping(data: dict, where: str, base: Path) -> Config:
         if not isinstance(data["baseline"], str) or not data["baseline"].strip():
             raise ConfigError(f"{where}: 'baseline' must be the path of a baseline file (a string)")
         cfg.baseline = (base / str(data["baseline"])).resolve()
+    roots = data.get("deploy-roots", {})
+    if not isinstance(roots, dict) or not all(isinstance(v, str) for v in roots.values()):
+        raise ConfigError(f"{where}: 'deploy-roots' must be a table of \"path/to/app.yaml\" = \"directory it deploys\"")
+    for yaml_path, root in roots.items():
+        target = (base / root).resolve()
+        if not target.is_dir():
+            raise ConfigError(f"{where}: deploy-roots: {root!r} (for {yaml_path!r}) is not a directory")
+        cfg.deploy_roots[(base / yaml_path).resolve()] = target
     sev = data.get("severity", {})
     if not isinstance(sev, dict):
         raise ConfigError(f"{where}: 'severity' must be a table of CODE = \"error|warning|info\"")

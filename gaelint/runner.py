@@ -63,6 +63,23 @@ def model_for(apps: List[AppContext], index: int, tasks, checked, models: Dict[i
     return models[index]
 
 
+def outside_modules(apps: List[AppContext], models: Dict[int, object]) -> List[Tuple[int, Path]]:
+    """Reached modules of apps whose handlers import from above the app
+    root: the files production runs that the app directory does not hold."""
+    out = []
+    for index, ctx in enumerate(apps):
+        if getattr(ctx.app, "import_root", None) is None:
+            continue
+        if index not in models:
+            continue
+        model = models[index]
+        for rel in sorted(model.graph.via):
+            path = model.root / rel
+            if not str(path).startswith(str(ctx.root) + os.sep):
+                out.append((index, path))
+    return out
+
+
 def judge_by_production(apps: List[AppContext], tasks, checked, by_path: Dict[Path, List[Finding]],
                         result: RunResult) -> Dict[int, object]:
     """Severity follows what production runs: each app's model from its
@@ -73,7 +90,8 @@ def judge_by_production(apps: List[AppContext], tasks, checked, by_path: Dict[Pa
         index = owner.get(path)
         if index is None or not found or all(f.code.startswith("GAE0") for f in found):
             continue
-        model, rel = model_for(apps, index, tasks, checked, models, result), apps[index].relpath(path)
+        model = model_for(apps, index, tasks, checked, models, result)
+        rel = model.relpath(path)
         judged = []
         for f in found:
             if f.code.startswith("GAE0") or f.line is None:
@@ -92,7 +110,8 @@ def run(paths: Sequence[Path], ruleset: RuleSet, config: Config, *, all_files: b
         from .stdin import run_stdin     # stdin uses the stages, never this module
         return run_stdin(stdin[0], stdin[1], ruleset, config, all_files=all_files)
     result = RunResult()
-    targets, problems = discovery.find_apps([Path(p) for p in paths], all_files=all_files)
+    targets, problems = discovery.find_apps([Path(p) for p in paths], all_files=all_files,
+                                            deploy_roots=config.deploy_roots)
     apps: List[AppContext] = []
     tasks: List[Tuple[int, Path]] = []
     explicit_files: Dict[int, Set[Path]] = {}
@@ -117,6 +136,7 @@ def run(paths: Sequence[Path], ruleset: RuleSet, config: Config, *, all_files: b
             result.notices.append(f"{_display(app.config_path or app.root)}: "
                                   f"{out_of_scope_note(app.config, environment)}")
             continue
+        result.notices.extend(f"{_display(app.config_path)}: {note}" for note in app.notes)
         for other in app.service_configs:
             why = not_the_python27_sandbox(other)
             if why:
@@ -159,6 +179,18 @@ def run(paths: Sequence[Path], ruleset: RuleSet, config: Config, *, all_files: b
     for f in app_findings:
         by_path.setdefault(f.path, []).append(f)
     models = judge_by_production(apps, tasks, checked, by_path, result)
+    for index, ctx in enumerate(apps):
+        if getattr(ctx.app, "import_root", None) is not None:
+            model_for(apps, index, tasks, checked, models, result)
+    outside = outside_modules(apps, models)
+    if outside:     # modules the handlers import from above the app root (deployroot)
+        more = check_files(ruleset, apps, outside, workers, cache)
+        for (index, path), (found, _) in zip(outside, more):
+            found = [f for f in (models[index].judge(f, models[index].relpath(path)) if f.line and
+                                 not f.code.startswith("GAE0") else f for f in found) if f is not None]
+            by_path.setdefault(path, []).extend(found)
+        result.checked.extend(path for _, path in outside)
+        result.files += len(outside)
     for index, ctx in enumerate(apps):
         only = explicit_files.get(index)
         if not any(r.needs_production and (only is None or r.could_report_on(only)) for r in ruleset.app_rules):

@@ -16,6 +16,7 @@ so it is recomputed on every run from cached inputs, cheaply.
 """
 from __future__ import annotations
 
+import os
 import posixpath
 from collections import deque
 from dataclasses import dataclass, field
@@ -90,7 +91,8 @@ def import_candidates(index: ModuleIndex, rel: str, record: list) -> List[Tuple[
 
 class _Builder:
     def __init__(self, index: ModuleIndex, entries: List[EntryPoint], facts_of: Callable[[str], Facts],
-                 python_files: Set[str]):
+                 python_files: Set[str], root=None):
+        self.root = root
         self.index = index
         self.entries = entries
         self.facts_of = facts_of
@@ -108,9 +110,14 @@ class _Builder:
     # -- the walk ----------------------------------------------------------
     def _resolve_entry(self, entry: EntryPoint) -> Optional[List[str]]:
         if entry.script == "appengine_config":
-            return ["appengine_config.py"] if "appengine_config.py" in self.python_files else None
+            rel = posixpath.normpath(os.path.relpath(entry.config, self.root).replace(os.sep, "/")) \
+                if self.root is not None else "appengine_config.py"
+            return [rel] if rel in self.python_files else None
         if entry.cgi:
             rel = entry.script[2:] if entry.script.startswith("./") else entry.script
+            if self.root is not None:       # CGI paths are the app root's; the model's root may be above it
+                rel = posixpath.normpath(os.path.relpath(os.path.join(os.path.dirname(entry.config), rel),
+                                                         self.root).replace(os.sep, "/"))
             return [rel] if rel in self.python_files else None
         parts = entry.script.split(".")
         for cut in range(len(parts) - 1, 0, -1):
@@ -264,5 +271,5 @@ class _Builder:
 
 
 def build(index: ModuleIndex, entries: List[EntryPoint], facts_of: Callable[[str], Facts],
-          python_files: Set[str]) -> Graph:
-    return _Builder(index, entries, facts_of, python_files).run()
+          python_files: Set[str], root=None) -> Graph:
+    return _Builder(index, entries, facts_of, python_files, root).run()

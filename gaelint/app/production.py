@@ -26,7 +26,6 @@ undeclared library is assumed to be vendored there: info.
 from __future__ import annotations
 
 import os
-import posixpath
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,14 +39,10 @@ from . import graph as graph_mod
 from .catalogue import LIBRARIES
 from .entrypoints import EntryPoint, entry_points
 from .modules import ModuleIndex
+from .thirdparty import ThirdParty
 
 IMPORT_CODES = frozenset({"GAE301", "GAE302", "GAE303"})
 THIRD_PARTY_C: Dict[str, dict] = table("third_party_c")["packages"]
-_THIRD_PARTY_DIRS = frozenset({"third_party", "third-party", "thirdparty", "site-packages", "dist-packages"})
-_VENDOR_DIR_NAMES = frozenset({"lib", "libs", "vendor", "vendored", "external", "externals", "packages",
-                               "deps", "dependencies", "site-packages", "third_party", "thirdparty",
-                               "third-party", "pylib", "python_modules", "extlib"})
-_LICENCES = ("LICENSE", "LICENCE", "COPYING", "PKG-INFO", "setup.py")
 _TEST_FILE = re.compile(r"(^|/)(tests?|testing)/|(^|/)(test_[^/]*|[^/]*_tests?|conftest|tests)\.py$")
 
 
@@ -60,104 +55,15 @@ class Production:
     notes: List[str] = field(default_factory=list)
     facts_of: Callable[[str], dict] = None
     python_files: Set[str] = field(default_factory=set)
-    _third_party: Dict[str, Optional[str]] = field(default_factory=dict)
     _importers: Optional[Dict[str, List[Tuple[str, int]]]] = None
-    _location: Dict[str, Optional[str]] = field(default_factory=dict)
-    _own: Optional[Set[str]] = None
+    _third: Optional[ThirdParty] = None
 
     # -- what a file is ---------------------------------------------------
     def third_party(self, rel: str) -> Optional[str]:
         """Why a file is third-party code, or None for the app's own."""
-        if rel not in self._third_party:
-            self._third_party[rel] = self._why_third_party(rel)
-        return self._third_party[rel]
-
-    def _why_third_party(self, rel: str) -> Optional[str]:
-        located = self._located_third_party(rel)
-        if located is not None:
-            return located
-        if self.graph.reached(rel) and rel not in self._own_used():
-            importers = self.graph.edges.get(rel, ())
-            first = f" ({importers[0].source})" if importers else ""
-            return f"only third-party code imports it{first}"
-        return None
-
-    def _located_third_party(self, rel: str) -> Optional[str]:
-        """Third-party by where the file is."""
-        if rel in self._location:
-            return self._location[rel]
-        self._location[rel] = found = self._where_third_party(rel)
-        return found
-
-    def _where_third_party(self, rel: str) -> Optional[str]:
-        parts = rel.split("/")
-        for i, part in enumerate(parts[:-1]):
-            if part in _THIRD_PARTY_DIRS:
-                return f"in `{'/'.join(parts[:i + 1])}/`"
-        link = _outside_link(self.root, parts)
-        if link is not None:
-            return f"`{link}` is a symlink from outside the app"
-        site = self.index.site_of(rel)
-        root = site or ""
-        inner = rel[len(root) + 1:] if root else rel
-        top = inner.split("/", 1)[0]
-        if "/" in inner and self._distributed(root, top):
-            return f"the package `{top}` carries its own licence or metadata"
-        if site is not None and self._vendoring_dir(site) and not self._holds_own_entry(site):
-            return f"vendored in `{site}/`"
-        return None
-
-    def _vendoring_dir(self, site: str) -> bool:
-        """A sys.path directory named the way apps name vendored packages
-        (``lib``, ``vendor``, ...) or filled by pip (``*.dist-info``); one the
-        app names otherwise (``src``, ``application``) holds its own code."""
-        if site.rsplit("/", 1)[-1].lower() in _VENDOR_DIR_NAMES:
-            return True
-        return any(posixpath.dirname(d) == site and d.endswith((".dist-info", ".egg-info"))
-                   for d in self.index.dirs)
-
-    def _distributed(self, root: str, top: str, readme: bool = False) -> bool:
-        """A package shipped with a licence or packaging metadata (a README
-        too, when ``readme``): somebody else's distribution."""
-        base = f"{root}/{top}" if root else top
-        names = _LICENCES + (("README", "README.md", "README.rst", "README.txt") if readme else ())
-        if any(f"{base}/{name}" in self.index.files for name in names):
-            return True
-        prefix = f"{root}/{top}" if root else top
-        return any(d.startswith(prefix) and d.endswith((".dist-info", ".egg-info"))
-                   and posixpath.dirname(d) == root for d in self.index.dirs)
-
-    def _holds_own_entry(self, site: str) -> bool:
-        """A sys.path directory that a handler's module lives in holds the
-        app's own code (``vendor.add('src')`` with ``script: main.app``),
-        unless that module belongs to a distributed package."""
-        for _, files in self.graph.entries:
-            for f in files:
-                if f.startswith(site + "/") and f != f"{site}/__init__.py":
-                    top = f[len(site) + 1:].split("/", 1)[0]
-                    if not (f[len(site) + 1:].count("/") and self._distributed(site, top, readme=True)):
-                        return True
-        return False
-
-    def _own_used(self) -> Set[str]:
-        """Reached files that the app's own code imports (or an entry point
-        names), through own files only."""
-        if self._own is None:
-            forward: Dict[str, List[str]] = {}
-            for target, edges in self.graph.edges.items():
-                for edge in edges:
-                    forward.setdefault(edge.source, []).append(target)
-            entry_files = [f for _, files in self.graph.entries for f in files]
-            own = {f for f in entry_files if self._located_third_party(f) is None}
-            stack = list(own)
-            while stack:
-                source = stack.pop()
-                for target in forward.get(source, ()):
-                    if target not in own and self._located_third_party(target) is None:
-                        own.add(target)
-                        stack.append(target)
-            self._own = own
-        return self._own
+        if self._third is None:
+            self._third = ThirdParty(self.root, self.index, self.graph)
+        return self._third.why(rel)
 
     def importers(self, rel: str) -> List[Tuple[str, int]]:
         """Every file of the app that imports ``rel`` (reached or not)."""
@@ -184,6 +90,10 @@ class Production:
             if d[0] <= line <= d[1] and (best is None or d[0] >= best[0]):
                 best = d
         return best
+
+    def relpath(self, path) -> str:
+        """A file's path relative to the model's root."""
+        return Path(os.path.relpath(os.path.abspath(path), self.root)).as_posix()
 
     def chain(self, rel: str) -> Tuple[Step, ...]:
         steps = []
@@ -230,7 +140,7 @@ class Production:
     def _unreached(self, finding: Finding, rel: str) -> Finding:
         dotted = self.index.dotted_name(rel) or ""
         for source, line, prefix in self.graph.dynamic:
-            if prefix and dotted.startswith(prefix) and self._located_third_party(rel) is None:
+            if prefix and dotted.startswith(prefix) and self.third_party(rel) is None:
                 return _lower(finding, Severity.WARNING,
                               f"no handler imports it, but {source}:{line} loads modules named `{prefix}...`")
         if _TEST_FILE.search(rel):
@@ -308,26 +218,16 @@ def _lower(finding: Finding, ceiling: Severity, why: str) -> Finding:
     return finding.with_(severity=min(finding.severity, ceiling), message=f"{finding.message} [{why}]")
 
 
-def _outside_link(root: Path, parts: List[str]) -> Optional[str]:
-    """The first directory of the path that is a symlink leaving the app."""
-    real_root = os.path.realpath(root)
-    current = root
-    for i, part in enumerate(parts[:-1]):
-        current = current / part
-        if os.path.islink(current):
-            target = os.path.realpath(current)
-            if not (target == real_root or target.startswith(real_root + os.sep)):
-                return "/".join(parts[:i + 1])
-    return None
-
-
-def build(app, files: List[str], python_files: Set[str], facts_of: Callable[[str], dict]) -> Production:
-    """The production model of an app (an AppContext) from its deployed
-    files (relative paths) and the facts of its Python files."""
+def build(app, files: List[str], python_files: Set[str], facts_of: Callable[[str], dict],
+          root: Optional[Path] = None) -> Production:
+    """The production model of an app (an AppContext) from its files
+    (relative to ``root``, the app root unless its handlers import from an
+    ancestor) and the facts of its Python files."""
+    root = root or app.root
     index = ModuleIndex(files)
     entries, notes = entry_points(app.app, app.root)
-    graph = graph_mod.build(index, entries, facts_of, python_files)
-    production = Production(app.root, index, graph, entries, notes, facts_of, python_files)
+    graph = graph_mod.build(index, entries, facts_of, python_files, root)
+    production = Production(root, index, graph, entries, notes, facts_of, python_files)
     if entries and not graph.entries and any(not e.sdk for e in entries):
         production.notes.append("no handler script resolves in the checkout, so gaelint cannot tell which code "
                                 "production runs: every finding keeps its rule's severity")
@@ -353,18 +253,54 @@ def facts_from_file(path: Path) -> dict:
 
 def model_of(app, known: Dict[str, dict], python_files: Set[str]) -> Production:
     """The production model of an AppContext; ``known`` holds facts the
-    workers already computed, the rest are read (and cached by content)."""
-    def facts_of(rel: str) -> dict:
-        found = known.get(rel)
-        if found is None:
-            found = app.file_fact(app.root / rel, FACTS_NAME, facts_from_file)
-            known[rel] = found
-        return found
+    workers already computed (paths relative to the app root), the rest are
+    read (and cached by content). When the app's handlers import from an
+    ancestor of its root (``import_root``), the model's paths are relative
+    to that ancestor and hold its other modules too."""
+    def compute() -> Production:
+        root = getattr(app.app, "import_root", None) or app.root
+        prefix = "" if root == app.root else Path(os.path.relpath(app.root, root)).as_posix() + "/"
+        files = []
+        for path in app.deploy.files:
+            try:
+                files.append(prefix + app.deploy.relpath(path))
+            except ValueError:
+                continue
+        pythons = {prefix + rel for rel in python_files}
+        facts = {prefix + rel: value for rel, value in known.items()}
+        if prefix:
+            outside = _files_under(root, skip=app.root)
+            files += outside
+            pythons |= {f for f in outside if f.endswith(".py")}
 
-    files = []
-    for path in app.deploy.files:
-        try:
-            files.append(app.deploy.relpath(path))
-        except ValueError:
+        def facts_of(rel: str) -> dict:
+            found = facts.get(rel)
+            if found is None:
+                found = app.file_fact(root / rel, FACTS_NAME, facts_from_file)
+                facts[rel] = found
+            return found
+
+        return build(app, files, pythons, facts_of, root)
+    return app.memo("production", compute)
+
+
+_SKIP_DIRS = frozenset({".git", ".hg", ".svn", ".bzr", "node_modules", "__pycache__", ".venv", "venv",
+                        "bazel-out", "bazel-bin", "bazel-testlogs"})
+_MAX_FILES = 200000
+
+
+def _files_under(root: Path, skip: Path) -> List[str]:
+    """Every file below ``root`` but those under ``skip`` (relative paths)."""
+    out: List[str] = []
+    skip_text = str(skip)
+    for directory, dirs, names in os.walk(root):
+        if directory == skip_text:
+            dirs[:] = []
             continue
-    return app.memo("production", lambda: build(app, files, python_files, facts_of))
+        dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and os.path.join(directory, d) != skip_text)
+        rel = os.path.relpath(directory, root)
+        base = "" if rel == "." else rel.replace(os.sep, "/") + "/"
+        out.extend(base + n for n in sorted(names))
+        if len(out) > _MAX_FILES:
+            break
+    return out
