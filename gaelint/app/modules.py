@@ -19,6 +19,8 @@ sit under any root.
 from __future__ import annotations
 
 import posixpath
+import zipfile
+from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Set, Tuple
 
 _SOURCE = ".py"
@@ -28,8 +30,10 @@ NAMESPACES = frozenset({"google"})
 
 
 class ModuleIndex:
-    def __init__(self, files: Iterable[str]):
+    def __init__(self, files: Iterable[str], root: Optional[Path] = None):
+        self.root = root                             # to read zips and .pth files
         self.files: Set[str] = set(files)
+        self.zips: Dict[str, Set[str]] = {}          # a zip on sys.path -> the names inside
         self.dirs: Set[str] = {""}
         for f in self.files:
             d = posixpath.dirname(f)
@@ -43,9 +47,14 @@ class ModuleIndex:
 
     # -- building ---------------------------------------------------------
     def add_root(self, rel: str, first: bool = False) -> bool:
-        """Put a directory on sys.path; False when it is not deployed."""
+        """Put a directory (or a zip) on sys.path; False when it is not
+        deployed. A directory's ``.pth`` files add their lines too."""
         rel = rel.strip("/")
         if rel in self.roots:
+            return True
+        if rel.endswith(".zip") and rel in self.files:
+            self.zips[rel] = _zip_names(self.root / rel) if self.root is not None else set()
+            self.roots.append(rel)
             return True
         if rel not in self.dirs:
             if rel not in self.missing_roots:
@@ -58,6 +67,10 @@ class ModuleIndex:
         venv = f"{rel}/lib/python2.7/site-packages"     # vendor.add takes a virtualenv too
         if venv in self.dirs and venv not in self.roots:
             self.roots.append(venv)
+        for pth in sorted(f for f in self.files if posixpath.dirname(f) == rel and f.endswith(".pth")):
+            for line in _lines(self.root / pth) if self.root is not None else ():
+                if line and not line.startswith(("#", "import ")):
+                    self.add_root(posixpath.normpath(posixpath.join(rel, line)))
         return True
 
     def extend_package(self, dotted: str, rel: str) -> bool:
@@ -75,7 +88,17 @@ class ModuleIndex:
     # -- questions --------------------------------------------------------
     def _module_in(self, directory: str, name: str) -> Optional[str]:
         """The file for ``name`` inside ``directory``: the package's
-        ``__init__``, then ``name.py``; a compiled-only module counts."""
+        ``__init__``, then ``name.py``; a compiled-only module counts. In a
+        zip, a name inside it (``lib.zip:pkg/__init__.py``), never linted."""
+        zipped = self.zips.get(directory.split(":", 1)[0]) if directory.endswith(".zip") or ":" in directory \
+            else None
+        if zipped is not None:
+            inner = directory.split(":", 1)[1] + "/" if ":" in directory else ""
+            for candidate in (f"{inner}{name}/__init__.py", f"{inner}{name}.py", f"{inner}{name}/__init__.pyc",
+                              f"{inner}{name}.pyc"):
+                if candidate in zipped:
+                    return f"{directory.split(':', 1)[0]}:{candidate}"
+            return None
         base = f"{directory}/{name}" if directory else name
         init = f"{base}/{_INIT}"
         if init in self.files:
@@ -94,6 +117,8 @@ class ModuleIndex:
         out = []
         if found.endswith(_INIT) or found.endswith("/"):
             out.append(posixpath.dirname(found) if found.endswith(_INIT) else found.rstrip("/"))
+        elif ":" in found and found.endswith(("/__init__.py", "/__init__.pyc")):
+            out.append(found.rsplit("/", 1)[0])       # a package inside a zip
         out.extend(self.package_dirs.get(dotted, ()))
         if dotted in NAMESPACES:
             for root in self.roots:
@@ -149,10 +174,11 @@ class ModuleIndex:
                 if nxt is not None:
                     break
             if nxt is None:
-                return [f for f in loaded if f.endswith(_SOURCE)], False
+                return [f for f in loaded if f in self.files and f.endswith(_SOURCE)], False
             loaded.append(nxt)
             found, prefix = nxt, name
-        return [f for f in loaded if f.endswith(_SOURCE)], True
+        # what is loaded from a zip or compiled only is present, but not read
+        return [f for f in loaded if f in self.files and f.endswith(_SOURCE)], True
 
     def relative(self, importer: str, level: int, module: str) -> Optional[str]:
         """The absolute dotted name of ``from ..module import x`` in ``importer``."""
@@ -192,6 +218,21 @@ class ModuleIndex:
             if rel.startswith(d + "/") and (best is None or len(d) > len(best)):
                 best = d
         return best
+
+
+def _zip_names(path: Path) -> Set[str]:
+    try:
+        with zipfile.ZipFile(str(path)) as archive:
+            return set(archive.namelist())
+    except (OSError, zipfile.BadZipfile, ValueError):
+        return set()
+
+
+def _lines(path: Path) -> List[str]:
+    try:
+        return [line.strip() for line in path.read_text("utf-8", "replace").splitlines()]
+    except OSError:
+        return []
 
 
 def _dotted_inner(inner: str) -> str:

@@ -182,14 +182,17 @@ class Production:
         """True: judge it like any finding; a Finding: this instead; False: drop it."""
         facts = self.facts_of(rel)
         absolute = bool(facts.get("absolute_import"))
+        modules = _cause_modules(finding.cause)
         for record in facts.get("imports", ()):
             if record[0] != finding.line:
                 continue
             for name, _ in graph_mod.import_candidates(self.index, rel, record):
-                if _about(finding, name):
-                    files, complete = self.index.resolve(name, rel, absolute)
-                    if complete and files:
-                        return False        # the app ships it, where production finds it
+                for module in modules:
+                    if name == module or name.startswith(module + "."):
+                        # the app ships the package where production finds it
+                        files, complete = self.index.resolve(module, rel, absolute)
+                        if complete and files:
+                            return False
         if finding.code in ("GAE302", "GAE303") and self.index.missing_roots:
             missing = ", ".join(f"`{m}/`" for m in self.index.missing_roots[:2])
             return _lower(finding, Severity.INFO, f"assumed vendored in {missing}, which is not in the "
@@ -197,14 +200,9 @@ class Production:
         return True
 
 
-def _about(finding: Finding, name: str) -> bool:
-    """Whether the import of ``name`` is what an import finding is about
-    (its cause: ``library:lxml``, ``module:sqlite3``, ``package:psycopg2``)."""
-    modules = _cause_modules(finding.cause)
-    return any(name == m or name.startswith(m + ".") for m in modules)
-
-
 def _cause_modules(cause: Optional[str]) -> Tuple[str, ...]:
+    """The modules an import finding is about, from its cause
+    (``library:lxml``, ``module:sqlite3``, ``package:psycopg2``)."""
     kind, _, key = (cause or "").partition(":")
     if kind == "library":
         return tuple(LIBRARIES.get(key, {}).get("imports", ()))
@@ -224,7 +222,7 @@ def build(app, files: List[str], python_files: Set[str], facts_of: Callable[[str
     (relative to ``root``, the app root unless its handlers import from an
     ancestor) and the facts of its Python files."""
     root = root or app.root
-    index = ModuleIndex(files)
+    index = ModuleIndex(files, root)
     entries, notes = entry_points(app.app, app.root)
     graph = graph_mod.build(index, entries, facts_of, python_files, root)
     production = Production(root, index, graph, entries, notes, facts_of, python_files)
