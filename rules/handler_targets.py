@@ -135,6 +135,9 @@ class HandlerNotFound(AppRule):
             if earlier is not None:
                 severity = Severity.INFO
                 text += f" [never used: the handler on line {earlier} matches every URL of this one first]"
+            elif getattr(app.app, "root_unknown", False):
+                severity = Severity.INFO
+                text += " [no handler of this yaml resolves beside it: where its code deploys from is unknown]"
             app.report(self, entry.config, entry.line, script=entry.script, problem=text, hint=hint,
                        severity=severity)
 

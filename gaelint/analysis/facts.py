@@ -59,6 +59,7 @@ _MODULE_SETTINGS = frozenset({
     "INSTALLED_APPS", "MIDDLEWARE", "MIDDLEWARE_CLASSES", "ROOT_URLCONF", "TEMPLATE_CONTEXT_PROCESSORS",
     "TEMPLATE_LOADERS", "AUTHENTICATION_BACKENDS", "WSGI_APPLICATION", "SESSION_ENGINE",
     "TEST_RUNNER", "DATABASE_ROUTERS"})
+_DJANGO_APP_MODULES = ("models", "admin", "apps", "signals")
 # Calls that import a module named by their first argument.
 _IMPORTERS = ("__import__", "import_module", "import_string", "for_name")
 _PATH_CALLS = {"sys.path.append": 0, "sys.path.insert": 1, "site.addsitedir": 0, "vendor.add": 0,
@@ -197,6 +198,9 @@ class _Collector:
                 text = string(sub)
                 if text and _IDENT.match(text):
                     self.refs.append([sub.lineno, text, where, scope])
+                if text and "INSTALLED_APPS" in names and (_IDENT.match(text) or _DOTTED.match(text)):
+                    # Django imports each installed app's models (and admin, apps) at start-up
+                    self.refs.extend([sub.lineno, f"{text}.{part}", where, scope] for part in _DJANGO_APP_MODULES)
         for target in node.targets:
             # sys.modules['infra_libs.ts_mon'] = sys.modules[__package__]
             if isinstance(target, ast.Subscript) and dotted(target.value) == "sys.modules":

@@ -35,6 +35,7 @@ class App:
     # (a Bazel or bundle layout: src/pkg/web/app.yaml + `pkg.web.urls.app`).
     import_root: Optional[Path] = None
     notes: List[str] = field(default_factory=list)     # how its roots were chosen
+    root_unknown: bool = False     # no handler resolves, and no deploy root was found for them
     deploy_sets: Dict[bool, "DeploySet"] = field(default_factory=dict, repr=False)
     upload_rules: Dict[bool, "deployset.UploadRules"] = field(default_factory=dict, repr=False)
 
@@ -103,6 +104,8 @@ class Finder:
         root, note = deployroot.relocated_root(app.root, scripts, deployroot.repository_root(app.root))
         if root is not None:
             app.root = Path(os.path.realpath(root))
+        else:
+            app.root_unknown = True
         if note:
             app.notes.append(note)
         return app

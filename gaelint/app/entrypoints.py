@@ -13,6 +13,7 @@ Services whose runtime is not python27 (python3x, go, java, ``env: flex``,
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import List, Optional, Tuple
@@ -107,6 +108,27 @@ def entry_points(app, root: Path) -> Tuple[List[EntryPoint], List[str]]:
     if (root / "appengine_config.py").is_file():
         points.append(EntryPoint(root / "appengine_config.py", None, "appengine_config", False, ""))
     return points, notes
+
+
+_ENTRYPOINT_MODULE = re.compile(r"(?<![\w.:/-])([A-Za-z_][\w.]*):([A-Za-z_]\w*)")
+
+
+def other_runtime_entry_points(app) -> List[EntryPoint]:
+    """The WSGI modules that services of other runtimes in the same
+    directory run (``entrypoint: gunicorn -b :$PORT worker:app``, or a
+    handler's ``script: worker.app``): their code is out of scope."""
+    out: List[EntryPoint] = []
+    configs = [c for c in [app.config, *getattr(app, "service_configs", ())] if c is not None and c.error is None]
+    for config in configs:
+        if config.runtime == "python27" and not_the_python27_sandbox(config) is None:
+            continue
+        entry = config.data.get("entrypoint") if isinstance(config.data, dict) else None
+        if isinstance(entry, str):
+            for module, attr in _ENTRYPOINT_MODULE.findall(entry):
+                out.append(EntryPoint(config.path, config.line_of("entrypoint"), f"{module}.{attr}", False,
+                                      config.path.name))
+        out.extend(e for e in handler_entry_points(config, config.path.name) if not e.cgi)
+    return out
 
 
 def _rel(path: Path, root: Path) -> str:

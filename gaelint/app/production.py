@@ -37,7 +37,7 @@ from gaelint.knowledge import table
 
 from . import graph as graph_mod
 from .catalogue import LIBRARIES
-from .entrypoints import EntryPoint, entry_points
+from .entrypoints import EntryPoint, entry_points, other_runtime_entry_points
 from .modules import ModuleIndex
 from .thirdparty import ThirdParty
 
@@ -57,6 +57,8 @@ class Production:
     python_files: Set[str] = field(default_factory=set)
     _importers: Optional[Dict[str, List[Tuple[str, int]]]] = None
     _third: Optional[ThirdParty] = None
+    # modules only services of another runtime run (their code is out of scope)
+    other_runtime: Set[str] = field(default_factory=set)
 
     # -- what a file is ---------------------------------------------------
     def third_party(self, rel: str) -> Optional[str]:
@@ -112,6 +114,8 @@ class Production:
                 return verdict or None
         if not self.graph.entries:
             return finding      # no handler resolves: what production runs is unknown
+        if not self.graph.reached(rel) and rel in self.other_runtime:
+            return None         # code of a python3x (or other) service: out of scope, said in a note
         if not self.graph.reached(rel):
             return self._unreached(finding, rel)
         chain = self.chain(rel)
@@ -193,7 +197,9 @@ class Production:
                         files, complete = self.index.resolve(module, rel, absolute)
                         if complete and files:
                             return False
-        if finding.code in ("GAE302", "GAE303") and self.index.missing_roots:
+        pure = not any(LIBRARIES.get(c.partition(":")[2], {}).get("c_extension") for c in [finding.cause or ""]
+                       if c.startswith("library:"))
+        if finding.code == "GAE302" and pure and self.index.missing_roots:
             missing = ", ".join(f"`{m}/`" for m in self.index.missing_roots[:2])
             return _lower(finding, Severity.INFO, f"assumed vendored in {missing}, which is not in the "
                                                   "checkout: a build step fills it")
@@ -226,6 +232,10 @@ def build(app, files: List[str], python_files: Set[str], facts_of: Callable[[str
     entries, notes = entry_points(app.app, app.root)
     graph = graph_mod.build(index, entries, facts_of, python_files, root)
     production = Production(root, index, graph, entries, notes, facts_of, python_files)
+    others = other_runtime_entry_points(app.app)
+    if others:
+        other_graph = graph_mod.build(index, others, facts_of, python_files, root)
+        production.other_runtime = set(other_graph.via)
     if entries and not graph.entries and any(not e.sdk for e in entries):
         production.notes.append("no handler script resolves in the checkout, so gaelint cannot tell which code "
                                 "production runs: every finding keeps its rule's severity")
