@@ -16,6 +16,7 @@ from gaelint.findings import Severity
 from gaelint.registry import AppRule, Invalid, Valid
 
 from .imports import ImportRule
+from .library_edits import acceptable, add_companions, add_library, entries, version_quote
 
 PIP_NAMES = catalogue.DATA["pip_names"]["names"]
 PYTHON27_YAML = "runtime: python27\napi_version: 1\nthreadsafe: true\n\nhandlers:\n- url: /.*\n  script: main.app\n"
@@ -26,8 +27,7 @@ def _quoted(versions) -> str:
 
 
 def _entry(name: str) -> str:
-    lib = LIBRARIES[name]
-    return f'`- name: {name}` / `version: "{lib["latest"]}"`'
+    return f'`- name: {name}` / `version: "{catalogue.recommended(name)}"`'
 
 
 class LibraryNotDeclared(ImportRule):
@@ -73,6 +73,8 @@ class LibraryNotDeclared(ImportRule):
         "https://cloud.google.com/appengine/docs/python/tools/built-in-libraries-27",
     )
     triggers = tuple(sorted(catalogue.undeclarable_import_words()))
+    fixable = ("adds the library under `libraries:` in app.yaml (creating the section), at the newest version "
+               "the runtime supports that is not deprecated, with the libraries it requires")
 
     VALID = (
         Valid("""
@@ -93,7 +95,35 @@ class LibraryNotDeclared(ImportRule):
             from Crypto.Cipher import AES
             import ssl
             from concurrent import futures
-            """, lines=(1, 2, 3, 4, 5)),
+            """, lines=(1, 2, 3, 4, 5), fixed="""
+            runtime: python27
+            api_version: 1
+            threadsafe: true
+
+            handlers:
+            - url: /.*
+              script: main.app
+
+            libraries:
+            - name: lxml
+              version: "3.7.3"
+            - name: numpy
+              version: "1.6.1"
+            - name: pycrypto
+              version: "2.6.1"
+            - name: ssl
+              version: "2.7.16"
+            - name: futures
+              version: "3.0.5"
+            """),
+        Invalid("""
+            import jinja2
+            """, app_yaml=PYTHON27_YAML + "\n# Libraries the runtime provides\nlibraries:\n- name: webapp2  # routing\n"
+                                          "  version: '2.5.2'\n\n# keep last\nbuiltins:\n- deferred: on\n",
+            lines=(1,), fixed=PYTHON27_YAML + "\n# Libraries the runtime provides\nlibraries:\n- name: webapp2  # routing\n"
+                                                "  version: '2.5.2'\n- name: jinja2\n  version: '2.6'\n"
+                                                "- name: markupsafe\n  version: '0.15'\n- name: setuptools\n"
+                                                "  version: '36.6.0'\n\n# keep last\nbuiltins:\n- deferred: on\n"),
     )
 
     def check(self, raw, name, ctx):
@@ -107,15 +137,31 @@ class LibraryNotDeclared(ImportRule):
         first = libs[0]
         more: List[str] = []
         others = [v for v in LIBRARIES[first]["versions"]
-                  if v not in LIBRARIES[first]["deprecated"] and v != LIBRARIES[first]["latest"]]
+                  if v not in LIBRARIES[first]["deprecated"] and v != catalogue.recommended(first)]
         if others:
             more.append(f"also supported: {_quoted(others)}")
         if len(libs) > 1:
             more.append("or " + ", ".join(_entry(n) for n in libs[1:]))
+        misnamed = False
         for entry in getattr(ctx.app.config, "libraries", None) or ():
             if entry.name and entry.name not in LIBRARIES and _guess(entry.name) == first:
                 more.append(f"app.yaml's `{entry.name}` entry is not a catalogue name: rename it")
-        return first, {"library": first, "entry": _entry(first), "more": f" ({'; '.join(more)})" if more else ""}
+                misnamed = True
+        config = ctx.app.config
+        # --fix adds the entry to a readable app.yaml; a misnamed entry is renamed by hand
+        fixable = config is not None and config.error is None and not misnamed
+        return first, {"library": first, "entry": _entry(first), "more": f" ({'; '.join(more)})" if more else "",
+                       "fix_data": {"library": first} if fixable else None}
+
+    @classmethod
+    def fix_app_yaml(cls, finding, app):
+        name = finding.fix_value("library")
+        doc = app.yaml()
+        version = catalogue.recommended(name)
+        added = add_library(doc, name, version)
+        if added is None:
+            return None
+        return "added " + ", ".join([added] + add_companions(doc, name, version)) + " under libraries:"
 
 
 class BadLibraryEntry(AppRule):
@@ -152,6 +198,9 @@ class BadLibraryEntry(AppRule):
         fails.
     """
     how_to_fix = "Use a name and a version from the catalogue (the message lists them), quoted."
+    fixable = ("quotes a version YAML reads as a number, sets a missing or unsupported version to the newest "
+               "supported one, removes a duplicate entry and lists the libraries a library requires; with "
+               "`--unsafe-fixes` also replaces a deprecated version and keeps the first of two differing entries")
     sources = (
         "SDK google/appengine/api/appinfo.py Library.CheckInitialized, AppInfoExternal.CheckInitialized, GetAllLibraries, REQUIRED_LIBRARIES (gae-facts §2)",
         "https://cloud.google.com/appengine/docs/python/tools/built-in-libraries-27",
@@ -165,11 +214,18 @@ class BadLibraryEntry(AppRule):
     INVALID = (
         Invalid(PYTHON27_YAML + "libraries:\n- name: Pillow\n  version: \"1.1.7\"\n- name: lxml\n  version: \"2.4\"\n"
                 "- name: yaml\n  version: 3.10\n- name: lxml\n  version: latest\n",
-                path="app.yaml", lines=(9, 12, 14, 15)),
-        Invalid(PYTHON27_YAML + "libraries:\n- name: pycrypto\n  version: \"2.3\"\n",
-                path="app.yaml", lines=(10,), severity=Severity.WARNING),
+                path="app.yaml", lines=(9, 12, 14, 15),
+                fixed=PYTHON27_YAML + "libraries:\n- name: Pillow\n  version: \"1.1.7\"\n- name: lxml\n"
+                "  version: \"3.7.3\"\n- name: yaml\n  version: \"3.10\"\n"),
+        Invalid(PYTHON27_YAML + "libraries:\n- name: pycrypto\n  version: \"2.3\"  # pinned in 2013\n",
+                path="app.yaml", lines=(10,), severity=Severity.WARNING,
+                fixed=PYTHON27_YAML + "libraries:\n- name: pycrypto\n  version: \"2.6.1\"  # pinned in 2013\n"),
         Invalid(PYTHON27_YAML + "libraries:\n- name: flask\n  version: \"0.12\"\n",
-                path="app.yaml", lines=(9,), severity=Severity.INFO),
+                path="app.yaml", lines=(9,), severity=Severity.INFO,
+                fixed=PYTHON27_YAML + "libraries:\n- name: flask\n  version: \"0.12\"\n- name: click\n  version: \"6.6\"\n"
+                "- name: itsdangerous\n  version: \"0.24\"\n- name: jinja2\n  version: \"2.6\"\n"
+                "- name: werkzeug\n  version: \"0.11.10\"\n- name: markupsafe\n  version: \"0.15\"\n"
+                "- name: setuptools\n  version: \"36.6.0\"\n"),
     )
 
     def check_app(self, app) -> None:
@@ -182,21 +238,24 @@ class BadLibraryEntry(AppRule):
                          "Remove `libraries:` (list the packages in requirements.txt on other runtimes), or use runtime: python27")
             return
         listed = {e.name for e in config.libraries}
-        seen = set()
+        first_version = {}
         for e in config.libraries:
             line = e.name_line or e.line
             if e.name is None:
                 self._report(e.line, "a `libraries:` entry without a `name:`", "Give each entry a `name:` and a `version:`")
             elif e.name not in LIBRARIES:
                 self._unknown(e, line)
-            elif e.name in seen:
-                self._report(line, f"duplicate `libraries:` entry for {e.name}", f"List {e.name} once")
+            elif e.name in first_version:
+                # appinfo refuses the file either way; which version was meant is a guess
+                self._report(line, f"duplicate `libraries:` entry for {e.name}", f"List {e.name} once",
+                             fix_data={"action": "drop-duplicate", "library": e.name,
+                                       "unsafe": "no" if e.version == first_version[e.name] else "yes"})
             else:
-                seen.add(e.name)
+                first_version[e.name] = e.version
                 self._version(e, line, listed)
 
-    def _report(self, line, what, fix, severity: Optional[Severity] = None) -> None:
-        self.app.report(self, self.path, line, what=what, fix=fix, severity=severity)
+    def _report(self, line, what, fix, severity: Optional[Severity] = None, fix_data=None) -> None:
+        self.app.report(self, self.path, line, what=what, fix=fix, severity=severity, fix_data=fix_data)
 
     def _unknown(self, e, line) -> None:
         guess = _guess(e.name)
@@ -208,9 +267,11 @@ class BadLibraryEntry(AppRule):
     def _version(self, e, line, listed) -> None:
         lib = LIBRARIES[e.name]
         vline = e.version_line or line
+        best = catalogue.recommended(e.name)
+        set_best = {"action": "version", "library": e.name, "version": best}
         if e.version is None:
             self._report(line, f"the `libraries:` entry for {e.name} has no `version:`",
-                         f'Add `version: "{lib["latest"]}"` (appinfo requires one)')
+                         f'Add `version: "{best}"` (appinfo requires one)', fix_data=set_best)
             return
         usable = [v for v in lib["versions"] if v not in lib["deprecated"]]
         version = e.version_runtime or e.version
@@ -224,20 +285,52 @@ class BadLibraryEntry(AppRule):
         elif version not in lib["versions"]:
             if e.version in lib["versions"]:
                 self._report(vline, f"{e.name} version {e.version} is unquoted, so YAML reads it as the number {version}, which is not a supported version",
-                             f'Quote it: `version: "{e.version}"`')
+                             f'Quote it: `version: "{e.version}"`',
+                             fix_data={"action": "version", "library": e.name, "version": e.version})
             else:
                 deprecated = f' (deprecated: {_quoted(lib["deprecated"])})' if lib["deprecated"] else ""
                 self._report(vline, f'{e.name} version "{version}" is not supported',
-                             f"Use one of: {_quoted(usable)}{deprecated}, or latest ({lib['latest']})")
+                             f"Use one of: {_quoted(usable)}{deprecated}, or latest ({lib['latest']})", fix_data=set_best)
             return
         elif version in lib["deprecated"]:
-            self._report(vline, f'{e.name} version "{version}" is deprecated', f"Use one of: {_quoted(usable)}", Severity.WARNING)
+            # it deploys today: another version changes what the app runs
+            self._report(vline, f'{e.name} version "{version}" is deprecated', f"Use one of: {_quoted(usable)}",
+                         Severity.WARNING, fix_data={**set_best, "unsafe": "yes"})
         missing = [(n, v) for n, v in catalogue.companions(e.name, version) if n not in listed]
         if missing:
             adds = ", ".join(f"{n} {v}" + (" (deprecated)" if v in LIBRARIES[n]["deprecated"] else "") for n, v in missing)
+            changes = any(catalogue.companion_version(n, v)[1] for n, v in missing)
             self._report(line, f"{e.name} {catalogue.resolve(e.name, version)} needs {', '.join(n for n, _ in missing)}, which app.yaml does not list: appinfo adds {adds} implicitly",
-                         "List them to see and choose their versions: " + ", ".join(f'`- name: {n}` / `version: "{LIBRARIES[n]["latest"]}"`' for n, _ in missing),
-                         Severity.INFO)
+                         "List them to see and choose their versions: " + ", ".join(f'`- name: {n}` / `version: "{catalogue.companion_version(n, v)[0]}"`' for n, v in missing),
+                         Severity.INFO, fix_data={"action": "companions", "library": e.name,
+                                                  "unsafe": "yes" if changes else "no"})
+
+    @classmethod
+    def fix_app_yaml(cls, finding, app):
+        doc = app.yaml()
+        name, action = finding.fix_value("library"), finding.fix_value("action")
+        found = [(i, e) for i, e in enumerate(entries(doc)) if hasattr(e, "get") and e.get("name") == name]
+        if action == "drop-duplicate":
+            if len(found) < 2:
+                return None
+            doc.delete(("libraries",), found[-1][0])
+            return f"removed the duplicate {name} entry from libraries:"
+        if action == "companions":
+            version = found[0][1].get("version") if found else None
+            added = add_companions(doc, name, str(version)) if version is not None else []
+            return f"added {', '.join(added)} under libraries: (required by {name})" if added else None
+        wanted = finding.fix_value("version")
+        for index, entry in found:
+            current = entry.get("version")
+            if isinstance(current, str) and current == wanted:
+                return None
+            if not acceptable(name, current) or finding.unsafe_fix:
+                doc.set(("libraries", index), "version", wanted, quote=version_quote(doc))
+                extra = add_companions(doc, name, wanted)
+                shown = "no version" if current is None else f"version {current}"
+                return (f"{name}: {shown} -> \"{wanted}\""
+                        + (f"; added {', '.join(extra)} under libraries:" if extra else ""))
+        return None
 
 
 def _guess(name: str) -> Optional[str]:

@@ -23,7 +23,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 import libcst as cst
 
 from . import names as _names
-from gaelint.findings import Finding, Severity, format_template
+from gaelint.findings import Finding, Severity, fix_pairs, format_template
 from .walk import MAIN_GUARD, Binding, Model, Scope, Site, dotted_name
 
 
@@ -39,11 +39,12 @@ UNKNOWN: Any = _Unknown()
 
 
 class _Pending:
-    __slots__ = ("rule", "node", "site", "message", "fix", "severity")
+    __slots__ = ("rule", "node", "site", "message", "fix", "severity", "fix_data")
 
-    def __init__(self, rule, node, site, message, fix, severity):
+    def __init__(self, rule, node, site, message, fix, severity, fix_data=()):
         self.rule, self.node, self.site = rule, node, site
         self.message, self.fix, self.severity = message, fix, severity
+        self.fix_data = fix_data
 
 
 def _lookup(scope: Scope, name: str) -> Tuple[Optional[List[Binding]], Optional[Scope]]:
@@ -268,12 +269,15 @@ class FileContext:
 
     # -- reporting ------------------------------------------------------
     def report(self, rule, node: cst.CSTNode, *, message: Optional[str] = None, fix: Optional[str] = None,
-               severity: Optional[Severity] = None, site: Optional[Site] = None, **fmt: Any) -> None:
+               severity: Optional[Severity] = None, site: Optional[Site] = None,
+               fix_data: Optional[Dict[str, str]] = None, **fmt: Any) -> None:
         """A finding at ``node``; ``site`` is where the node sits when it was
-        recorded during the walk and is reported later (in ``finish``)."""
+        recorded during the walk and is reported later (in ``finish``);
+        ``fix_data``: what the rule's ``--fix`` needs (Finding.fix_data)."""
         text = format_template(message or rule.message, fmt)
         hint = format_template(fix or rule.fix, fmt)
-        self._pending.append(_Pending(rule, node, site or self.site, text, hint, severity or rule.severity))
+        self._pending.append(_Pending(rule, node, site or self.site, text, hint, severity or rule.severity,
+                                      fix_pairs(fix_data)))
 
     @staticmethod
     def _statement_span(statement, pos, line: int, end_line: Optional[int]) -> Tuple[int, int]:
@@ -321,5 +325,6 @@ class FileContext:
             out.append(Finding(
                 code=p.rule.code, name=p.rule.name, severity=severity, path=self.path,
                 message=message, fix=p.fix, line=line, column=col, end_line=end_line,
-                end_column=end_col, statement=span, source_line=self.source.line_text(line)))
+                end_column=end_col, statement=span, source_line=self.source.line_text(line),
+                fix_data=p.fix_data))
         return out
