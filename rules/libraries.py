@@ -16,7 +16,7 @@ from gaelint.findings import Severity
 from gaelint.registry import AppRule, Invalid, Valid
 
 from .imports import ImportRule
-from .library_edits import acceptable, add_companions, add_library, entries, version_quote
+from .library_edits import acceptable, add_companions, add_library, entries, listed, version_quote
 
 PIP_NAMES = catalogue.DATA["pip_names"]["names"]
 PYTHON27_YAML = "runtime: python27\napi_version: 1\nthreadsafe: true\n\nhandlers:\n- url: /.*\n  script: main.app\n"
@@ -198,7 +198,8 @@ class BadLibraryEntry(AppRule):
         fails.
     """
     how_to_fix = "Use a name and a version from the catalogue (the message lists them), quoted."
-    fixable = ("quotes a version YAML reads as a number, sets a missing or unsupported version to the newest "
+    fixable = ("renames an entry written with its PyPI name or another case (`Pillow` -> `PIL`), quotes a "
+               "version YAML reads as a number, sets a missing or unsupported version to the newest "
                "supported one, removes a duplicate entry and lists the libraries a library requires; with "
                "`--unsafe-fixes` also replaces a deprecated version and keeps the first of two differing entries")
     sources = (
@@ -215,7 +216,7 @@ class BadLibraryEntry(AppRule):
         Invalid(PYTHON27_YAML + "libraries:\n- name: Pillow\n  version: \"1.1.7\"\n- name: lxml\n  version: \"2.4\"\n"
                 "- name: yaml\n  version: 3.10\n- name: lxml\n  version: latest\n",
                 path="app.yaml", lines=(9, 12, 14, 15),
-                fixed=PYTHON27_YAML + "libraries:\n- name: Pillow\n  version: \"1.1.7\"\n- name: lxml\n"
+                fixed=PYTHON27_YAML + "libraries:\n- name: PIL\n  version: \"1.1.7\"\n- name: lxml\n"
                 "  version: \"3.7.3\"\n- name: yaml\n  version: \"3.10\"\n"),
         Invalid(PYTHON27_YAML + "libraries:\n- name: pycrypto\n  version: \"2.3\"  # pinned in 2013\n",
                 path="app.yaml", lines=(10,), severity=Severity.WARNING,
@@ -260,9 +261,12 @@ class BadLibraryEntry(AppRule):
     def _unknown(self, e, line) -> None:
         guess = _guess(e.name)
         hint = f"Did you mean `{guess}`? " if guess else ""
+        # a PyPI name or another spelling of a catalogue name is renamed; a near miss is not
+        exact = PIP_NAMES.get(e.name.lower()) or {n.lower(): n for n in LIBRARIES}.get(e.name.lower())
         self._report(line, f'the library "{e.name}" is not in the python27 `libraries:` catalogue',
                      hint + "Supported: " + ", ".join(sorted(LIBRARIES, key=str.lower))
-                     + "; vendor a pure-Python package in lib/ instead")
+                     + "; vendor a pure-Python package in lib/ instead",
+                     fix_data={"action": "rename", "library": e.name, "to": exact} if exact else None)
 
     def _version(self, e, line, listed) -> None:
         lib = LIBRARIES[e.name]
@@ -315,6 +319,8 @@ class BadLibraryEntry(AppRule):
                 return None
             doc.delete(("libraries",), found[-1][0])
             return f"removed the duplicate {name} entry from libraries:"
+        if action == "rename":
+            return _rename(doc, name, finding.fix_value("to"), found)
         if action == "companions":
             version = found[0][1].get("version") if found else None
             added = add_companions(doc, name, str(version)) if version is not None else []
@@ -331,6 +337,20 @@ class BadLibraryEntry(AppRule):
                 return (f"{name}: {shown} -> \"{wanted}\""
                         + (f"; added {', '.join(extra)} under libraries:" if extra else ""))
         return None
+
+
+def _rename(doc, name: str, to: str, found) -> Optional[str]:
+    """``name: Pillow`` -> ``name: PIL``, and a version PIL supports."""
+    if not found or to in listed(doc):
+        return None
+    index, entry = found[0]
+    doc.set(("libraries", index), "name", to)
+    done = f"renamed the {name} entry of libraries: to {to}"
+    if not acceptable(to, entry.get("version")):
+        best = catalogue.recommended(to)
+        doc.set(("libraries", index), "version", best, quote=version_quote(doc))
+        done += f' (version "{best}")'
+    return done
 
 
 def _guess(name: str) -> Optional[str]:

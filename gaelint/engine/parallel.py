@@ -29,9 +29,24 @@ def _init_worker(ruleset, apps, cache=None, app_keys=()):
 
 def _start_worker(*args):
     # Ctrl-C goes to the whole process group: the main process stops the
-    # workers, which must not each print a KeyboardInterrupt traceback
+    # workers, which must not each print a KeyboardInterrupt traceback. The
+    # pool forks them with SIGINT blocked, so none arrives before this.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     _init_worker(*args)
+
+
+def _start_pool(mp, jobs: int, initargs):
+    """A pool whose workers never see a Ctrl-C; one that comes while they
+    are forked waits, blocked, and reaches this process right after."""
+    blocking = hasattr(signal, "pthread_sigmask")
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if blocking else None
+    try:
+        return mp.Pool(processes=jobs, initializer=_start_worker, initargs=initargs)
+    finally:
+        if blocking:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _cached(app_index: int, path: Path):
@@ -95,7 +110,7 @@ def check_files(ruleset: RuleSet, apps: List[AppContext], tasks, jobs: int, cach
             # Largest files first, so no worker is left with a big one at the end.
             order = sorted(range(len(todo)), key=lambda i: -_size(todo[i][1]))
             chunk = 1           # a chunk of the largest files would all go to one worker
-            pool = mp.Pool(processes=jobs, initializer=_start_worker, initargs=(ruleset, apps, cache, app_keys))
+            pool = _start_pool(mp, jobs, (ruleset, apps, cache, app_keys))
             try:
                 pending = pool.imap(_check_one, [todo[i] for i in order], chunksize=chunk)
                 meanwhile()     # every task is submitted: the main process is free
