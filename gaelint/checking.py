@@ -183,14 +183,16 @@ def main(args) -> int:
 
 
 # -- changing files ------------------------------------------------------------------
-def _fix_notes(planned, unsafe: bool) -> List[str]:
+def _fix_notes(planned, unsafe: bool) -> Tuple[List[str], List[str]]:
+    """(errors: fixes that could not be made, notes: what --unsafe-fixes would add)."""
     from .report.common import display_path
-    notes = [f"not fixed: {display_path(f.path)}{':' + str(f.line) if f.line else ''} {f.code}: {why}"
-             for f, why in planned.failed]
+    errors = [f"not fixed: {display_path(f.path)}{':' + str(f.line) if f.line else ''} {f.code}: {why}"
+              for f, why in planned.failed]
+    notes = []
     if planned.unsafe and not unsafe:
         notes.append(f"{len(planned.unsafe)} more finding{'s' if len(planned.unsafe) != 1 else ''} can be fixed "
                      "with --unsafe-fixes (the fix changes what the app runs or uploads)")
-    return notes
+    return errors, notes
 
 
 def _diff(result, args, started: int) -> int:
@@ -198,7 +200,8 @@ def _diff(result, args, started: int) -> int:
     planned = plan.plan(result.findings, result.configs, unsafe=args.unsafe_fixes, since_ns=started)
     sys.stdout.write(files.unified_diff(planned.changes))
     sys.stdout.flush()
-    for note in _fix_notes(planned, args.unsafe_fixes):
+    errors, notes = _fix_notes(planned, args.unsafe_fixes)
+    for note in errors + notes:
         _say(note)
     count = len(planned.fixed)
     if count:
@@ -213,16 +216,17 @@ def _fix(result, args, started: int, check):
     from .fix import files, plan
     planned = plan.plan(result.findings, result.configs, unsafe=args.unsafe_fixes, since_ns=started)
     written = []
-    notes = _fix_notes(planned, args.unsafe_fixes)
+    errors, notes = _fix_notes(planned, args.unsafe_fixes)
     for change in planned.changes:
         problem = files.write(change, since_ns=started)
         if problem:
-            notes.append(f"not fixed: {problem}")
+            errors.append(f"not fixed: {problem}")
         else:
             written.append(change)
     if written:
         result = check()            # what is left, checked again
-    result.errors.extend(notes)
+    result.errors.extend(errors)
+    result.notices.extend(notes)
     result.fixed = files.summary_of(written)
     done = {c.path for c in written}
     result.fixed_count = sum(1 for _, _, paths in planned.fixed if paths and done.issuperset(paths))

@@ -32,6 +32,6 @@ def test_json_shape_matches_the_interface():
     assert set(doc) == {"version", "findings", "errors", "notes", "fixed", "summary"}
     f = doc["findings"][0]
     assert set(f) == {"code", "name", "severity", "path", "line", "column", "end_line", "end_column", "message", "fix",
-                      "fixable", "cause", "reached_from"}
+                      "fixable", "fix_applicability", "cause", "reached_from"}
     assert doc["summary"]["by_code"] == {"GAE201": 4}
     assert doc["summary"]["files"] >= 4

@@ -1,4 +1,4 @@
-"""Stage 7b, fixes: edits that remove findings, made only when asked
+"""Stage 8, fixes: edits that remove findings, made only when asked
 (``gaelint check --fix``, ``--diff``, ``--add-noqa``).
 
 Owns: planning the edits of a run's findings through each rule's

@@ -61,5 +61,6 @@ def relative_to(path: Path, root: Path) -> Optional[str]:
 def finding_dict(f: Finding) -> Dict[str, object]:
     return {"code": f.code, "name": f.name, "severity": str(f.severity), "path": display_path(f.path),
             "line": f.line, "column": f.column, "end_line": f.end_line, "end_column": f.end_column,
-            "message": f.message, "fix": f.fix, "fixable": f.fixable, "cause": f.cause,
+            "message": f.message, "fix": f.fix, "fixable": f.fixable,
+            "fix_applicability": ("unsafe" if f.unsafe_fix else "safe") if f.fixable else None, "cause": f.cause,
             "reached_from": [{"path": display_path(s.path), "line": s.line, "what": s.what} for s in f.reached_from]}
