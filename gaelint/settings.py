@@ -32,13 +32,13 @@ def show_settings(cfg: Config, ruleset: RuleSet, fail_on: Severity, targets: Lis
              f"select:            {_codes(cfg.select) if cfg.select is not None else 'ALL (default)'}",
              f"extend-select:     {_codes(cfg.extend_select)}",
              f"ignore:            {_codes(cfg.ignore)}",
-             f"per-file-ignores:  " + ("; ".join(f"{glob} = {_codes(codes)}" for glob, codes in
+             "per-file-ignores:  " + ("; ".join(f"{glob} = {_codes(codes)}" for glob, codes in
                                                   cfg.per_file_ignores.items()) or "-"),
              f"exclude:           {', '.join(cfg.exclude) or '-'}",
-             f"severity:          " + (", ".join(f"{c} = {s}" for c, s in sorted(cfg.severity.items())) or "-"),
+             "severity:          " + (", ".join(f"{c} = {s}" for c, s in sorted(cfg.severity.items())) or "-"),
              f"fail-on:           {fail_on}",
              f"baseline:          {display_path(baseline) if baseline else '-'}",
-             f"reports:           " + ", ".join(f"{fmt} -> {display_path(out) if out else 'stdout'}"
+             "reports:           " + ", ".join(f"{fmt} -> {display_path(out) if out else 'stdout'}"
                                                  for fmt, out in targets),
              f"deploy set:        {'every file (--all-files)' if args.all_files else 'what the deploy uploads'}",
              f"jobs:              {args.jobs or os.cpu_count() or 1}",

@@ -91,4 +91,6 @@ def check_example(rule: Type[Rule], example: Example, valid: bool) -> Optional[s
         return check_fix(rule, example)
     if rule.fixable and any(f.fixable for f in found):
         return f"{rule.code} INVALID example has a fix: give the example `fixed=` (the text after --fix)"
+    if not rule.fixable and any(f.fixable for f in found):
+        return f"{rule.code} reports fix_data but declares no fix (`fixable` and `fix_app_yaml`)"
     return None

@@ -8,7 +8,7 @@ import sys
 from gaelint import cli as cli_module
 from gaelint import registry
 
-from integration_util import APP, cli, copy_app
+from integration_util import cli, copy_app
 
 
 def test_a_broken_pyproject_toml_is_an_error_naming_its_line(tmp_path):
@@ -18,7 +18,7 @@ def test_a_broken_pyproject_toml_is_an_error_naming_its_line(tmp_path):
     assert code == 2 and out == ""
     assert err.startswith(f"gaelint: {tmp_path / 'pyproject.toml'}:3: invalid TOML: ")
     code, out, err = cli("check", app, "--config", tmp_path / "pyproject.toml")
-    assert code == 2 and f"pyproject.toml:3: invalid TOML" in err
+    assert code == 2 and "pyproject.toml:3: invalid TOML" in err
 
 
 def test_show_settings(tmp_path):

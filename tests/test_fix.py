@@ -180,3 +180,14 @@ def test_an_app_without_app_yaml_is_not_given_one(tmp_path):
     assert finding["code"] == "GAE302" and finding["fixable"] is False
     code, diff, err = cli("check", tmp_path, "--diff", "-j", "1")
     assert (code, diff) == (0, "") and not (tmp_path / "app.yaml").exists()
+
+
+def test_a_symlinked_app_yaml_is_not_edited(tmp_path):
+    app = _copy(tmp_path, "guestbook")
+    shared = tmp_path / "shared.yaml"
+    (app / "app.yaml").rename(shared)
+    (app / "app.yaml").symlink_to(shared)
+    text = shared.read_text()
+    code, out, err = cli("check", app, "--fix", "-j", "1", "--output-format", "concise")
+    assert shared.read_text() == text and (app / "app.yaml").is_symlink()
+    assert "app.yaml is a symbolic link: not edited" in out

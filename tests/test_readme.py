@@ -19,7 +19,8 @@ def _blocks():
 def test_readme_shows_the_full_and_the_concise_report():
     commands = [command for command, _ in _blocks()]
     assert commands == ["gaelint check examples/guestbook",
-                        "gaelint check examples/guestbook --output-format concise"]
+                        "gaelint check examples/guestbook --output-format concise",
+                        "gaelint check examples/guestbook --diff"]
 
 
 @pytest.mark.parametrize("command,shown", _blocks(), ids=lambda v: v if v.startswith("gaelint") else "")
@@ -27,5 +28,8 @@ def test_readme_report_is_what_gaelint_prints(monkeypatch, command, shown):
     monkeypatch.delenv("COLUMNS", raising=False)
     monkeypatch.delenv("NO_COLOR", raising=False)
     code, out, err = cli(*shlex.split(command)[1:], cwd=ROOT)
-    assert code == 1 and err == ""
+    assert code == 1
+    assert err == ("gaelint: 1 more finding can be fixed with --unsafe-fixes (the fix changes what the app runs "
+                   "or uploads)\ngaelint: would fix 1 finding in 1 file (run with --fix to write)\n"
+                   if "--diff" in command else "")
     assert out == shown, "README.md is out of date: paste the output of `" + command + "`"

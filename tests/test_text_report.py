@@ -3,7 +3,6 @@ say about the same findings, from hand-made findings: severities, carets,
 trimmed lines, fix hints once per rule, notes first, the footer, colour,
 the production chain (reached_from) and findings grouped by cause."""
 import json
-import os
 from pathlib import Path
 
 import jsonschema
