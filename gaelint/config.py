@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import fnmatch
 import os
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -169,14 +170,25 @@ def from_mapping(data: dict, where: str, base: Path) -> Config:
     return cfg
 
 
-def load_file(path: Path) -> Config:
+def _toml_error(path: Path, exc: Exception) -> ConfigError:
+    """``path:LINE: invalid TOML: ...``, the line as tomllib reports it."""
+    found = re.search(r"\(at line (\d+), column \d+\)", str(exc))
+    line = getattr(exc, "lineno", None) or (int(found.group(1)) if found else None)
+    return ConfigError(f"{path}{f':{line}' if line else ''}: invalid TOML: {exc}")
+
+
+def _read_toml(path: Path) -> dict:
     try:
         with open(path, "rb") as fh:
-            data = tomllib.load(fh)
+            return tomllib.load(fh)
     except OSError as exc:
         raise ConfigError(f"cannot read config {path}: {exc.strerror or exc}") from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+        raise _toml_error(path, exc) from None
+
+
+def load_file(path: Path) -> Config:
+    data = _read_toml(path)
     if path.name == "pyproject.toml":
         data = data.get("tool", {}).get("gaelint", {})
         where = f"{path} [tool.gaelint]"
@@ -198,12 +210,10 @@ def discover(start: Path) -> Optional[Path]:
             return candidate
         candidate = directory / "pyproject.toml"
         if candidate.is_file():
-            try:
-                with open(candidate, "rb") as fh:
-                    if "gaelint" in tomllib.load(fh).get("tool", {}):
-                        return candidate
-            except (OSError, tomllib.TOMLDecodeError):
-                continue
+            # a broken pyproject.toml may hold [tool.gaelint]: an error, never skipped silently
+            tool = _read_toml(candidate).get("tool", {})
+            if isinstance(tool, dict) and "gaelint" in tool:
+                return candidate
     return None
 
 

@@ -3,3 +3,4 @@ findings; 2 a usage or configuration error, or gaelint itself failed
 (GAE002); 130/143 interrupted."""
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+EXIT_INTERRUPTED = 130   # Ctrl-C (128 + SIGINT), as shells report it

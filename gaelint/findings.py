@@ -27,6 +27,12 @@ class Severity(enum.IntEnum):
         return self.name.lower()
 
 
+def fix_pairs(data) -> Tuple[Tuple[str, str], ...]:
+    """``fix_data`` from a mapping (or pairs) of strings."""
+    items = data.items() if hasattr(data, "items") else (data or ())
+    return tuple((str(k), str(v)) for k, v in items)
+
+
 def format_template(template: str, fields) -> str:
     """A rule's message/fix template with its fields; a template that does
     not match the fields is shown as written rather than failing."""
@@ -77,6 +83,21 @@ class Finding:
     suppressed: Optional[str] = field(default=None, compare=False)
     reached_from: Tuple[Step, ...] = field(default=(), compare=False)
     cause: Optional[str] = None
+    fix_data: Tuple[Tuple[str, str], ...] = field(default=(), compare=False)
+
+    @property
+    def fixable(self) -> bool:
+        return bool(self.fix_data)
+
+    @property
+    def unsafe_fix(self) -> bool:
+        return self.fix_value("unsafe") == "yes"
+
+    def fix_value(self, key: str) -> Optional[str]:
+        for k, v in self.fix_data:
+            if k == key:
+                return v
+        return None
 
     def sort_key(self):
         return (str(self.path), self.line or 0, self.column or 0, self.code, self.message)

@@ -125,7 +125,7 @@ def run(paths: Sequence[Path], ruleset: RuleSet, config: Config, *, all_files: b
         if str(problem.path).endswith(".py"):
             result.findings.append(gae001(problem.path, LoadProblem(problem.message)))
         else:
-            result.notices.append(f"{_display(problem.path)}: {problem.message}")
+            result.errors.append(f"{_display(problem.path)}: {problem.message}")
 
     for problem in problems:
         add_problem(problem)
@@ -136,7 +136,8 @@ def run(paths: Sequence[Path], ruleset: RuleSet, config: Config, *, all_files: b
             result.notices.append(f"{_display(app.config_path or app.root)}: "
                                   f"{out_of_scope_note(app.config, environment)}")
             continue
-        result.notices.extend(f"{_display(app.config_path)}: {note}" for note in app.notes)
+        if target.files:    # how the app was placed matters only when something of it is checked
+            result.notices.extend(f"{_display(app.config_path)}: {note}" for note in app.notes)
         for other in app.service_configs:
             why = not_the_python27_sandbox(other)
             if why:
@@ -146,14 +147,15 @@ def run(paths: Sequence[Path], ruleset: RuleSet, config: Config, *, all_files: b
         ctx.cache = cache
         index = len(apps)
         apps.append(ctx)
-        if app.implicit:
-            result.notices.append(f"no app.yaml at or above {_display(app.root)}: checked as a python27 app with default settings")
         files = [f for f in target.files if not config.excludes(f, [ctx.root])]
+        if app.implicit and files:
+            result.notices.append(f"no app.yaml at or above {_display(app.root)}: checked as a python27 app with default settings")
         for problem in deploy.problems:
             if not target.explicit or problem.path in files:
                 add_problem(problem)
         result.checked.extend(files)
         result.roots.append(app.root)
+        result.configs[app.root] = app.config_path
         if target.explicit:
             explicit_files[index] = set(files)
         static = static_matcher(app.config)

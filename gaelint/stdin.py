@@ -82,6 +82,7 @@ def run_stdin(filename: Path, data: bytes, ruleset: RuleSet, config: Config, *, 
     result.files = 1
     result.checked.append(path)
     result.roots.append(app.root)
+    result.configs[app.root] = app.config_path
     result.findings = sorted(postprocess(path, found, ruleset.codes, config, [ctx.root], text=text),
                              key=Finding.sort_key)
     return result

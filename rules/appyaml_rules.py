@@ -57,6 +57,7 @@ class AppYamlInvalid(AppRule):
         the app runs on a retired runtime.
     """
     how_to_fix = "Follow the message: it names the key and what the python27 runtime expects instead."
+    fixable = "removes `application:` and `version:`, which gcloud rejects"
     sources = (
         "SDK appinfo.py (MissingThreadsafe, ENV_VARIABLES, MAX_URL_MAPS, TooManyScalingSettingsError) "
         "and VERSION (gae-facts §6)",
@@ -73,7 +74,15 @@ class AppYamlInvalid(AppRule):
               script: main.app
             env_variables:
               API-KEY: secret
-            """, path="app.yaml", lines=(1, 2, 3, 5, 9)),
+            """, path="app.yaml", lines=(1, 2, 3, 5, 9), fixed="""
+            runtime: python27
+            api_version: 1
+            handler:
+            - url: /.*
+              script: main.app
+            env_variables:
+              API-KEY: secret
+            """),
         Invalid("""
             runtime: python27
             api_version: 1
@@ -114,6 +123,15 @@ class AppYamlInvalid(AppRule):
         for config in service_configs(app):
             self._check(app, config, deploy.uses_gcloudignore)
 
+    @classmethod
+    def fix_app_yaml(cls, finding, app):
+        key = finding.fix_value("remove")
+        doc = app.yaml(finding.path)
+        if key not in doc.data:
+            return None
+        doc.delete((), key)
+        return f"removed `{key}:`"
+
     def _broken(self, app, config) -> None:
         err = config.error
         app.report(self, config.path, err.line, column=err.column,
@@ -124,8 +142,8 @@ class AppYamlInvalid(AppRule):
 
     def _check(self, app, config, gcloudignore: bool) -> None:  # noqa: C901 - one check per appinfo rule
         name = config.path.name
-        report = lambda line, problem, hint, severity=None: app.report(  # noqa: E731
-            self, config.path, line or 1, severity=severity, problem=problem, hint=hint)
+        report = lambda line, problem, hint, severity=None, fix_data=None: app.report(  # noqa: E731
+            self, config.path, line or 1, severity=severity, problem=problem, hint=hint, fix_data=fix_data)
         if not isinstance(config.document, dict):
             kind = type(config.document).__name__ if config.document is not None else "an empty document"
             report(1, f"`{name}` must be a mapping of keys (runtime:, handlers: ...), not {kind}",
@@ -146,9 +164,10 @@ class AppYamlInvalid(AppRule):
                 if test_app(app.root):
                     # a smoke-test app is deployed by hand, if ever: not a failure of the product
                     report(line, f"`{key}:` is rejected by gcloud [a test app ({test_app(app.root)}): info]",
-                           FACTS["gcloud_rejected_fields"][key], Severity.INFO)
+                           FACTS["gcloud_rejected_fields"][key], Severity.INFO, fix_data={"remove": key})
                 else:
-                    report(line, f"`{key}:` is rejected by gcloud", FACTS["gcloud_rejected_fields"][key])
+                    report(line, f"`{key}:` is rejected by gcloud", FACTS["gcloud_rejected_fields"][key],
+                           fix_data={"remove": key})
             elif key not in KNOWN_KEYS:
                 close = difflib.get_close_matches(key, KNOWN_KEYS, n=1, cutoff=0.6)
                 report(line, f"unknown top-level key `{key}`" + (f": did you mean `{close[0]}`?" if close else ""),

@@ -8,6 +8,9 @@ imports httplib. The facts are gaelint/data/urlfetch.json.
 
 Findings are collected while visiting and reported in ``finish``: whether
 this file also sets the variable in ``os.environ`` changes what they say.
+
+Longer than 400 lines: one rule, whose visitors, reports, examples and fix
+all follow the same facts table; split, each part would need the others.
 """
 from __future__ import annotations
 
@@ -20,9 +23,12 @@ from gaelint.analysis.context import UNKNOWN
 from gaelint.findings import Severity
 from gaelint.knowledge import table
 from gaelint.analysis.names import canonical
-from gaelint.registry import Invalid, SourceRule, Valid
+from gaelint.registry import DEFAULT_APP_YAML, Invalid, SourceRule, Valid
+
+from gaelint.app import catalogue
 
 from .handler_scripts import service_configs
+from .library_edits import add_library
 
 DATA = table("urlfetch")
 VAR = DATA["env_var"]["name"]
@@ -131,6 +137,9 @@ class HttplibNeedsSockets(SourceRule):
     """
     sources = ("SDK dist27/httplib.py and dist27/gae_override/httplib.py; docs python/sockets and "
                "outbound-requests (gae-facts §5)",)
+    fixable = ("adds `ssl` under `libraries:` for HTTPS over sockets; with `--unsafe-fixes` also sets "
+               "`GAE_USE_SOCKETS_HTTPLIB: 'true'` under `env_variables:` (every request of the app then goes "
+               "over the Sockets API, which needs billing)")
     # requests.get/post/... need the word `requests` in the file (its import);
     # their own leaves (get, post, request) are too common to be triggers.
     triggers = tuple(sorted({_leaf(n) for n in [*CONNECTIONS, *(u for u in URL_CALLS if not u.startswith("requests.")),
@@ -169,16 +178,32 @@ class HttplibNeedsSockets(SourceRule):
             raw = conn.sock
             legacy = httplib.HTTPConnection('legacy.example.com', 8)
             page = urllib2.urlopen('http://example.com:500/status')
-            """, lines=(2, 3, 5, 6, 7, 8)),
+            """, lines=(2, 3, 5, 6, 7, 8), fixed="""
+            runtime: python27
+            api_version: 1
+            threadsafe: true
+
+            handlers:
+            - url: /.*
+              script: main.app
+
+            env_variables:
+              GAE_USE_SOCKETS_HTTPLIB: 'true'
+
+            libraries:
+            - name: ssl
+              version: "2.7.16"
+            """),
         Invalid("""
             import os
             import urllib2
             os.environ['GAE_USE_SOCKETS_HTTPLIB'] = 'true'
-            """, lines=(3,)),
+            """, lines=(3,), fixed=DEFAULT_APP_YAML + "\nenv_variables:\n  GAE_USE_SOCKETS_HTTPLIB: 'true'\n\n"
+                                   'libraries:\n- name: ssl\n  version: "2.7.16"\n'),
         Invalid("""
             import httplib
             conn = httplib.HTTPSConnection('api.example.com')
-            """, app_yaml=_SOCKETS_APP_YAML, lines=(2,)),
+            """, app_yaml=_SOCKETS_APP_YAML, lines=(2,), fixed=_SOCKETS_APP_YAML + 'libraries:\n- name: ssl\n  version: "2.7.16"\n'),
     )
 
     # -- visiting ---------------------------------------------------------------
@@ -331,24 +356,43 @@ class HttplibNeedsSockets(SourceRule):
         facts = ctx.app.memo("GAE405.app", lambda: _app_facts(ctx.app))
         if facts is None:
             return
+        # --fix edits the app's own app.yaml, when it has one
+        editable = ctx.app.config is not None and ctx.app.config.error is None
         if facts["var"]:
             if not facts["ssl"]:
                 for node, site, shown in state["https"]:
                     ctx.report(self, node, site=site, what=(
                         f"{shown} uses HTTPS over the socket-based httplib (app.yaml sets {VAR}), which needs "
                         "the `ssl` library: app.yaml lists no `ssl` under libraries:"),
-                        fix="Add `- name: ssl` and `version: latest` under libraries: in app.yaml")
+                        fix="Add `- name: ssl` and `version: latest` under libraries: in app.yaml",
+                        fix_data={"ssl": "yes"} if editable else None)
             return
-        works = self._report_setters(ctx, state)
+        env_fix = {"env": "yes", "unsafe": "yes"} if editable else None
+        works = self._report_setters(ctx, state, env_fix)
         for node, site, what, severity, fix in state["features"]:
             text = f"{what}; app.yaml sets no {VAR} under env_variables:"
             if works:
                 text += (f" (this file sets {VAR} in os.environ, which only helps if that runs before httplib "
                          "is first imported)")
                 severity = Severity.WARNING
-            ctx.report(self, node, site=site, what=text, severity=severity, fix=fix)
+            ctx.report(self, node, site=site, what=text, severity=severity, fix=fix, fix_data=env_fix)
 
-    def _report_setters(self, ctx, state) -> bool:
+    @classmethod
+    def fix_app_yaml(cls, finding, app):
+        doc = app.yaml()
+        done = []
+        if finding.fix_value("env"):
+            env = doc.get("env_variables")
+            if env is None or VAR not in env:
+                doc.set(("env_variables",), VAR, "true", quote="'")
+                done.append(f"set {VAR}: 'true' under env_variables:")
+        # the socket-based httplib serves HTTPS only with the ssl library
+        added = add_library(doc, DATA["ssl_library"]["name"], catalogue.recommended(DATA["ssl_library"]["name"]))
+        if added:
+            done.append(f"added {added} under libraries:")
+        return "; ".join(done) or None
+
+    def _report_setters(self, ctx, state, fix_data) -> bool:
         """Report each place that sets the variable from Python; True when
         one of them may work (set before this file imports httplib)."""
         body = {id(stmt): i for i, stmt in enumerate(ctx.module.body)}
@@ -357,7 +401,7 @@ class HttplibNeedsSockets(SourceRule):
         works = False
         for node, site, how in state["setters"]:
             if how == "putenv":
-                ctx.report(self, node, site=site, fix=fix, what=(
+                ctx.report(self, node, site=site, fix=fix, fix_data=fix_data, what=(
                     f"`os.putenv('{VAR}', ...)` does not change os.environ, which is what httplib checks: "
                     "it has no effect"))
                 continue
@@ -369,13 +413,13 @@ class HttplibNeedsSockets(SourceRule):
             else:
                 earlier = []  # nested in a module-level if/try: order unknown
             if earlier:
-                ctx.report(self, node, site=site, fix=fix, what=(
+                ctx.report(self, node, site=site, fix=fix, fix_data=fix_data, what=(
                     f"{VAR} is set in os.environ after this file imported "
                     + ("httplib" if earlier[0] == "httplib" else f"`{earlier[0]}`, which imports httplib")
                     + ": too late, httplib has already chosen URL Fetch"))
             else:
                 works = True
-                ctx.report(self, node, site=site, fix=fix, severity=Severity.WARNING, what=(
+                ctx.report(self, node, site=site, fix=fix, severity=Severity.WARNING, fix_data=fix_data, what=(
                     f"{VAR} set in os.environ only takes effect if this runs before anything imports httplib "
                     "(urllib, urllib2, requests and many libraries do)"))
         return works

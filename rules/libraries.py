@@ -17,6 +17,7 @@ from gaelint.registry import AppRule, Invalid, Valid
 
 from .handler_scripts import service_configs
 from .imports import ImportRule
+from .library_edits import acceptable, add_companions, add_library, entries, listed, version_quote
 
 PIP_NAMES = catalogue.DATA["pip_names"]["names"]
 PYTHON27_YAML = "runtime: python27\napi_version: 1\nthreadsafe: true\n\nhandlers:\n- url: /.*\n  script: main.app\n"
@@ -27,8 +28,7 @@ def _quoted(versions) -> str:
 
 
 def _entry(name: str) -> str:
-    lib = LIBRARIES[name]
-    return f'`- name: {name}` / `version: "{lib["latest"]}"`'
+    return f'`- name: {name}` / `version: "{catalogue.recommended(name)}"`'
 
 
 class LibraryNotDeclared(ImportRule):
@@ -75,6 +75,8 @@ class LibraryNotDeclared(ImportRule):
         "https://cloud.google.com/appengine/docs/python/tools/built-in-libraries-27",
     )
     triggers = tuple(sorted(catalogue.undeclarable_import_words()))
+    fixable = ("adds the library under `libraries:` in app.yaml (creating the section), at the newest version "
+               "the runtime supports that is not deprecated, with the libraries it requires")
 
     VALID = (
         Valid("""
@@ -95,7 +97,35 @@ class LibraryNotDeclared(ImportRule):
             from Crypto.Cipher import AES
             import ssl
             from concurrent import futures
-            """, lines=(1, 2, 3, 4, 5)),
+            """, lines=(1, 2, 3, 4, 5), fixed="""
+            runtime: python27
+            api_version: 1
+            threadsafe: true
+
+            handlers:
+            - url: /.*
+              script: main.app
+
+            libraries:
+            - name: lxml
+              version: "3.7.3"
+            - name: numpy
+              version: "1.6.1"
+            - name: pycrypto
+              version: "2.6.1"
+            - name: ssl
+              version: "2.7.16"
+            - name: futures
+              version: "3.0.5"
+            """),
+        Invalid("""
+            import jinja2
+            """, app_yaml=PYTHON27_YAML + "\n# Libraries the runtime provides\nlibraries:\n- name: webapp2  # routing\n"
+                                          "  version: '2.5.2'\n\n# keep last\nbuiltins:\n- deferred: on\n",
+            lines=(1,), fixed=PYTHON27_YAML + "\n# Libraries the runtime provides\nlibraries:\n- name: webapp2  # routing\n"
+                                                "  version: '2.5.2'\n- name: jinja2\n  version: '2.6'\n"
+                                                "- name: markupsafe\n  version: '0.15'\n- name: setuptools\n"
+                                                "  version: '36.6.0'\n\n# keep last\nbuiltins:\n- deferred: on\n"),
     )
 
     def check(self, raw, name, ctx):
@@ -115,15 +145,31 @@ class LibraryNotDeclared(ImportRule):
                     "why", "it was decommissioned"))}
         more: List[str] = []
         others = [v for v in LIBRARIES[first]["versions"]
-                  if v not in LIBRARIES[first]["deprecated"] and v != LIBRARIES[first]["latest"]]
+                  if v not in LIBRARIES[first]["deprecated"] and v != catalogue.recommended(first)]
         if others:
             more.append(f"also supported: {_quoted(others)}")
         if len(libs) > 1:
             more.append("or " + ", ".join(_entry(n) for n in libs[1:]))
+        misnamed = False
         for entry in getattr(ctx.app.config, "libraries", None) or ():
             if entry.name and entry.name not in LIBRARIES and _guess(entry.name) == first:
                 more.append(f"app.yaml's `{entry.name}` entry is not a catalogue name: rename it")
-        return first, {"library": first, "entry": _entry(first), "more": f" ({'; '.join(more)})" if more else ""}
+                misnamed = True
+        config = ctx.app.config
+        # --fix adds the entry to a readable app.yaml; a misnamed entry is renamed by hand
+        fixable = config is not None and config.error is None and not misnamed
+        return first, {"library": first, "entry": _entry(first), "more": f" ({'; '.join(more)})" if more else "",
+                       "fix_data": {"library": first} if fixable else None}
+
+    @classmethod
+    def fix_app_yaml(cls, finding, app):
+        name = finding.fix_value("library")
+        doc = app.yaml()
+        version = catalogue.recommended(name)
+        added = add_library(doc, name, version)
+        if added is None:
+            return None
+        return "added " + ", ".join([added] + add_companions(doc, name, version)) + " under libraries:"
 
 
 class BadLibraryEntry(AppRule):
@@ -160,6 +206,10 @@ class BadLibraryEntry(AppRule):
         fails.
     """
     how_to_fix = "Use a name and a version from the catalogue (the message lists them), quoted."
+    fixable = ("renames an entry written with its PyPI name or another case (`Pillow` -> `PIL`), quotes a "
+               "version YAML reads as a number, sets a missing or unsupported version to the newest "
+               "supported one (for a decommissioned version, the one gcloud names) and removes a duplicate entry; with "
+               "`--unsafe-fixes` also replaces a deprecated version and keeps the first of two differing entries")
     sources = (
         "SDK google/appengine/api/appinfo.py Library.CheckInitialized, AppInfoExternal.CheckInitialized, GetAllLibraries, REQUIRED_LIBRARIES (gae-facts §2)",
         "https://cloud.google.com/appengine/docs/python/tools/built-in-libraries-27",
@@ -173,11 +223,15 @@ class BadLibraryEntry(AppRule):
     INVALID = (
         Invalid(PYTHON27_YAML + "libraries:\n- name: Pillow\n  version: \"1.1.7\"\n- name: lxml\n  version: \"2.4\"\n"
                 "- name: yaml\n  version: 3.10\n- name: lxml\n  version: latest\n",
-                path="app.yaml", lines=(9, 12, 14, 15)),
-        Invalid(PYTHON27_YAML + "libraries:\n- name: pycrypto\n  version: \"2.3\"\n",
-                path="app.yaml", lines=(10,), severity=Severity.WARNING),
+                path="app.yaml", lines=(9, 12, 14, 15),
+                fixed=PYTHON27_YAML + "libraries:\n- name: PIL\n  version: \"1.1.7\"\n- name: lxml\n"
+                "  version: \"3.7.3\"\n- name: yaml\n  version: \"3.10\"\n"),
+        Invalid(PYTHON27_YAML + "libraries:\n- name: pycrypto\n  version: \"2.3\"  # pinned in 2013\n",
+                path="app.yaml", lines=(10,), severity=Severity.WARNING,
+                fixed=PYTHON27_YAML + "libraries:\n- name: pycrypto\n  version: \"2.6.1\"  # pinned in 2013\n"),
         Invalid(PYTHON27_YAML + "libraries:\n- name: ssl\n  version: \"2.7\"\n- name: flask\n  version: \"0.12\"\n",
-                path="app.yaml", lines=(10,), severity=Severity.ERROR),
+                path="app.yaml", lines=(10,), severity=Severity.ERROR,
+                fixed=PYTHON27_YAML + "libraries:\n- name: ssl\n  version: \"2.7.11\"\n- name: flask\n  version: \"0.12\"\n"),
     )
 
     def check_app(self, app) -> None:
@@ -188,35 +242,43 @@ class BadLibraryEntry(AppRule):
     def _check_config(self, app, config) -> None:
         self.app, self.path = app, config.path
         listed = {e.name for e in config.libraries}
-        seen = set()
+        first_version = {}
         for e in config.libraries:
             line = e.name_line or e.line
             if e.name is None:
                 self._report(e.line, "a `libraries:` entry without a `name:`", "Give each entry a `name:` and a `version:`")
             elif e.name not in LIBRARIES:
                 self._unknown(e, line)
-            elif e.name in seen:
-                self._report(line, f"duplicate `libraries:` entry for {e.name}", f"List {e.name} once")
+            elif e.name in first_version:
+                # appinfo refuses the file either way; which version was meant is a guess
+                self._report(line, f"duplicate `libraries:` entry for {e.name}", f"List {e.name} once",
+                             fix_data={"action": "drop-duplicate", "library": e.name,
+                                       "unsafe": "no" if e.version == first_version[e.name] else "yes"})
             else:
-                seen.add(e.name)
+                first_version[e.name] = e.version
                 self._version(e, line, listed)
 
-    def _report(self, line, what, fix, severity: Optional[Severity] = None) -> None:
-        self.app.report(self, self.path, line, what=what, fix=fix, severity=severity)
+    def _report(self, line, what, fix, severity: Optional[Severity] = None, fix_data=None) -> None:
+        self.app.report(self, self.path, line, what=what, fix=fix, severity=severity, fix_data=fix_data)
 
     def _unknown(self, e, line) -> None:
         guess = _guess(e.name)
         hint = f"Did you mean `{guess}`? " if guess else ""
+        # a PyPI name or another spelling of a catalogue name is renamed; a near miss is not
+        exact = PIP_NAMES.get(e.name.lower()) or {n.lower(): n for n in LIBRARIES}.get(e.name.lower())
         self._report(line, f'the library "{e.name}" is not in the python27 `libraries:` catalogue',
                      hint + "Supported: " + ", ".join(sorted(LIBRARIES, key=str.lower))
-                     + "; vendor a pure-Python package in lib/ instead")
+                     + "; vendor a pure-Python package in lib/ instead",
+                     fix_data={"action": "rename", "library": e.name, "to": exact} if exact else None)
 
     def _version(self, e, line, listed) -> None:
         lib = LIBRARIES[e.name]
         vline = e.version_line or line
+        best = catalogue.recommended(e.name)
+        set_best = {"action": "version", "library": e.name, "version": best}
         if e.version is None:
             self._report(line, f"the `libraries:` entry for {e.name} has no `version:`",
-                         f'Add `version: "{lib["latest"]}"` (appinfo requires one)')
+                         f'Add `version: "{best}"` (appinfo requires one)', fix_data=set_best)
             return
         usable = [v for v in lib["versions"] if v not in lib["deprecated"]]
         version = e.version_runtime or e.version
@@ -230,11 +292,12 @@ class BadLibraryEntry(AppRule):
         elif version not in lib["versions"]:
             if e.version in lib["versions"]:
                 self._report(vline, f"{e.name} version {e.version} is unquoted, so YAML reads it as the number {version}, which is not a supported version",
-                             f'Quote it: `version: "{e.version}"`')
+                             f'Quote it: `version: "{e.version}"`',
+                             fix_data={"action": "version", "library": e.name, "version": e.version})
             else:
                 deprecated = f' (deprecated: {_quoted(lib["deprecated"])})' if lib["deprecated"] else ""
                 self._report(vline, f'{e.name} version "{version}" is not supported',
-                             f"Use one of: {_quoted(usable)}{deprecated}, or latest ({lib['latest']})")
+                             f"Use one of: {_quoted(usable)}{deprecated}, or latest ({lib['latest']})", fix_data=set_best)
             return
         gone = catalogue.decommissioned(e.name, version)
         if gone is not None:
@@ -243,9 +306,51 @@ class BadLibraryEntry(AppRule):
             spelled = [f"`version: {v}`" if v == "latest" else f'`version: "{v}"`' for v in use]
             hint = (f"Use {' or '.join(spelled)}" if use else
                     (replacement[0].upper() + replacement[1:] if replacement else f"Remove the {e.name} entry"))
-            self._report(vline, f'{e.name} version "{version}" is decommissioned: {gone["why"]}', hint)
+            fix = {"action": "version", "library": e.name, "version": use[0]} if use else None
+            self._report(vline, f'{e.name} version "{version}" is decommissioned: {gone["why"]}', hint, fix_data=fix)
         elif version in lib["deprecated"]:
-            self._report(vline, f'{e.name} version "{version}" is deprecated', f"Use one of: {_quoted(usable)}", Severity.WARNING)
+            # it deploys today: another version changes what the app runs
+            self._report(vline, f'{e.name} version "{version}" is deprecated', f"Use one of: {_quoted(usable)}",
+                         Severity.WARNING, fix_data={**set_best, "unsafe": "yes"})
+
+    @classmethod
+    def fix_app_yaml(cls, finding, app):
+        doc = app.yaml()
+        name, action = finding.fix_value("library"), finding.fix_value("action")
+        found = [(i, e) for i, e in enumerate(entries(doc)) if hasattr(e, "get") and e.get("name") == name]
+        if action == "drop-duplicate":
+            if len(found) < 2:
+                return None
+            doc.delete(("libraries",), found[-1][0])
+            return f"removed the duplicate {name} entry from libraries:"
+        if action == "rename":
+            return _rename(doc, name, finding.fix_value("to"), found)
+        wanted = finding.fix_value("version")
+        for index, entry in found:
+            current = entry.get("version")
+            if isinstance(current, str) and current == wanted:
+                return None
+            if not acceptable(name, current) or finding.unsafe_fix:
+                doc.set(("libraries", index), "version", wanted, quote=version_quote(doc))
+                extra = add_companions(doc, name, wanted)
+                shown = "no version" if current is None else f"version {current}"
+                return (f"{name}: {shown} -> \"{wanted}\""
+                        + (f"; added {', '.join(extra)} under libraries:" if extra else ""))
+        return None
+
+
+def _rename(doc, name: str, to: str, found) -> Optional[str]:
+    """``name: Pillow`` -> ``name: PIL``, and a version PIL supports."""
+    if not found or to in listed(doc):
+        return None
+    index, entry = found[0]
+    doc.set(("libraries", index), "name", to)
+    done = f"renamed the {name} entry of libraries: to {to}"
+    if not acceptable(to, entry.get("version")):
+        best = catalogue.recommended(to)
+        doc.set(("libraries", index), "version", best, quote=version_quote(doc))
+        done += f' (version "{best}")'
+    return done
 
 
 def _guess(name: str) -> Optional[str]:

@@ -23,7 +23,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 import libcst as cst
 
 from . import names as _names
-from gaelint.findings import Finding, Severity, format_template
+from gaelint.findings import Finding, Severity, fix_pairs, format_template
 from gaelint.knowledge import table
 from .walk import MAIN_GUARD, SDK_GUARD, Binding, Model, Scope, Site, dotted_name
 
@@ -40,11 +40,12 @@ UNKNOWN: Any = _Unknown()
 
 
 class _Pending:
-    __slots__ = ("rule", "node", "site", "message", "fix", "severity", "cause")
+    __slots__ = ("rule", "node", "site", "message", "fix", "severity", "cause", "fix_data")
 
-    def __init__(self, rule, node, site, message, fix, severity, cause=None):
+    def __init__(self, rule, node, site, message, fix, severity, cause=None, fix_data=()):
         self.rule, self.node, self.site = rule, node, site
         self.message, self.fix, self.severity, self.cause = message, fix, severity, cause
+        self.fix_data = fix_data
 
 
 def _lookup(scope: Scope, name: str) -> Tuple[Optional[List[Binding]], Optional[Scope]]:
@@ -287,14 +288,16 @@ class FileContext:
     # -- reporting ------------------------------------------------------
     def report(self, rule, node: cst.CSTNode, *, message: Optional[str] = None, fix: Optional[str] = None,
                severity: Optional[Severity] = None, site: Optional[Site] = None, cause: Optional[str] = None,
-               **fmt: Any) -> None:
+               fix_data: Optional[Dict[str, str]] = None, **fmt: Any) -> None:
         """A finding at ``node``; ``site`` is where the node sits when it was
         recorded during the walk and is reported later (in ``finish``);
         ``cause`` names the one problem behind findings at many sites
-        (``library:lxml``), so reports can group them."""
+        (``library:lxml``), so reports can group them; ``fix_data``: what
+        the rule's ``--fix`` needs (Finding.fix_data)."""
         text = format_template(message or rule.message, fmt)
         hint = format_template(fix or rule.fix, fmt)
-        self._pending.append(_Pending(rule, node, site or self.site, text, hint, severity or rule.severity, cause))
+        self._pending.append(_Pending(rule, node, site or self.site, text, hint, severity or rule.severity, cause,
+                                      fix_pairs(fix_data)))
 
     @staticmethod
     def _statement_span(statement, pos, line: int, end_line: Optional[int]) -> Tuple[int, int]:
@@ -353,5 +356,6 @@ class FileContext:
             out.append(Finding(
                 code=p.rule.code, name=p.rule.name, severity=severity, path=self.path,
                 message=message, fix=p.fix, line=line, column=col, end_line=end_line,
-                end_column=end_col, statement=span, source_line=self.source.line_text(line), cause=p.cause))
+                end_column=end_col, statement=span, source_line=self.source.line_text(line), cause=p.cause,
+                fix_data=p.fix_data))
         return out

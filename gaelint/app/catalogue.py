@@ -94,6 +94,24 @@ def newest(name: str) -> Optional[str]:
     return max(usable, key=_version_key) if usable else None
 
 
+def recommended(name: str) -> str:
+    """The version ``--fix`` writes: the newest supported one that is
+    neither deprecated nor experimental (else the newest supported)."""
+    lib = LIBRARIES[name]
+    usable = [v for v in lib["versions"] if v not in lib["deprecated"] and v not in lib.get("experimental", ())]
+    return max(usable, key=_version_key) if usable else newest(name)
+
+
+def companion_version(name: str, implicit: str) -> Tuple[str, bool]:
+    """(version to list, whether it differs from what the runtime uses now)
+    for a companion appinfo adds implicitly at ``implicit``: that version,
+    unless it is deprecated."""
+    lib = LIBRARIES[name]
+    if implicit in lib["versions"] and implicit not in lib["deprecated"]:
+        return implicit, False
+    return recommended(name), True
+
+
 def _version_key(version: str):
     out = []
     for piece in version.replace("-", ".").split("."):

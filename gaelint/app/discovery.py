@@ -9,6 +9,11 @@ app at, above or below a path, the path is one implicit app (default
 settings); files beside apps but in none are not deployed, so not linted
 unless ``all_files``, which then gathers them in an implicit app.
 
+A file argument (pre-commit passes the changed files) is placed the way
+``gaelint check .`` would place it: in the nearest app above it; with none,
+in no app at all when there are apps below the directory the check runs
+from (the current directory), else in the implicit app rooted there.
+
 Which files an app uploads is :mod:`gaelint.app.deployset`'s job.
 """
 from __future__ import annotations
@@ -66,6 +71,7 @@ class Finder:
         self._at: Dict[str, Optional[App]] = {}  # directory as walked -> app rooted there
         self._by_root: Dict[Path, App] = {}
         self._targets: Dict[Path, AppTarget] = {}
+        self._has_apps: Dict[str, bool] = {}
 
     def app_at(self, directory: str, names: Optional[List[str]] = None) -> Optional[App]:
         if directory not in self._at:
@@ -160,7 +166,10 @@ class Finder:
             parent = os.path.dirname(path)
             app, found_in = self.upward(parent)
             if app is None:
-                app, found_in = self.implicit(parent), parent
+                start = self._check_start(parent)
+                if not self.all_files and self._apps_below(start):
+                    return      # beside the apps, in none: `gaelint check .` does not lint it either
+                app, found_in = self.implicit(start), start
             # Relative to where the app was found, so a path through a
             # symlinked directory names the file as the deploy walk does.
             rel = Path(os.path.relpath(path, found_in)).as_posix()
@@ -174,6 +183,18 @@ class Finder:
             self.problems.append(Problem(Path(path), why))
         else:
             self.problems.append(Problem(Path(path), "no such file or directory"))
+
+    @staticmethod
+    def _check_start(directory: str) -> str:
+        """Where ``gaelint check .`` would start for a file in ``directory``:
+        the current directory when the file is under it, else its own."""
+        cwd = os.path.abspath(os.getcwd())
+        return cwd if _under(directory, cwd) else directory
+
+    def _apps_below(self, start: str) -> bool:
+        if start not in self._has_apps:
+            self._has_apps[start] = bool(self.discover(start, None))
+        return self._has_apps[start]
 
     def _add_dir(self, start: str) -> None:
         owner, owner_dir = self.upward(start)

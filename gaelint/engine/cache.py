@@ -109,7 +109,7 @@ def _encode(f: Finding, root: Path) -> dict:
     return {"code": f.code, "name": f.name, "severity": int(f.severity), "path": rel, "message": f.message,
             "fix": f.fix, "line": f.line, "column": f.column, "end_line": f.end_line,
             "end_column": f.end_column, "statement": list(f.statement) if f.statement else None,
-            "source_line": f.source_line, "cause": f.cause}
+            "source_line": f.source_line, "cause": f.cause, "fix_data": [list(p) for p in f.fix_data]}
 
 
 def _decode(d: dict, root: Path) -> Finding:
@@ -117,7 +117,7 @@ def _decode(d: dict, root: Path) -> Finding:
                    message=d["message"], fix=d["fix"], line=d["line"], column=d["column"],
                    end_line=d["end_line"], end_column=d["end_column"],
                    statement=tuple(d["statement"]) if d["statement"] else None, source_line=d["source_line"],
-                   cause=d.get("cause"))
+                   cause=d.get("cause"), fix_data=tuple(tuple(p) for p in d.get("fix_data") or ()))
 
 
 class ResultCache:

@@ -8,7 +8,7 @@ the main process first: a warm run never starts a worker. ``meanwhile``
 from __future__ import annotations
 
 import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
+import signal
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
@@ -27,6 +27,28 @@ _WORKER: Dict[str, object] = {}
 
 def _init_worker(ruleset, apps, cache=None, app_keys=()):
     _WORKER.update(ruleset=ruleset, apps=apps, cache=cache, app_keys=app_keys)
+
+
+def _start_worker(*args):
+    # Ctrl-C goes to the whole process group: the main process stops the
+    # workers, which must not each print a KeyboardInterrupt traceback. The
+    # pool forks them with SIGINT blocked, so none arrives before this.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    _init_worker(*args)
+
+
+def _start_pool(mp, jobs: int, initargs):
+    """A pool whose workers never see a Ctrl-C; one that comes while they
+    are forked waits, blocked, and reaches this process right after."""
+    blocking = hasattr(signal, "pthread_sigmask")
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if blocking else None
+    try:
+        return mp.Pool(processes=jobs, initializer=_start_worker, initargs=initargs)
+    finally:
+        if blocking:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _cached(app_index: int, path: Path):
@@ -96,11 +118,16 @@ def check_files(ruleset: RuleSet, apps: List[AppContext], tasks, jobs: int, cach
             # Largest files first, so no worker is left with a big one at the end.
             order = sorted(range(len(todo)), key=lambda i: -_size(todo[i][1]))
             chunk = 1           # a chunk of the largest files would all go to one worker
-            with ProcessPoolExecutor(max_workers=jobs, mp_context=mp, initializer=_init_worker,
-                                     initargs=(ruleset, apps, cache, app_keys)) as pool:
-                pending = pool.map(_check_one, [todo[i] for i in order], chunksize=chunk)
+            pool = _start_pool(mp, jobs, (ruleset, apps, cache, app_keys))
+            try:
+                pending = pool.imap(_check_one, [todo[i] for i in order], chunksize=chunk)
                 meanwhile()     # every task is submitted: the main process is free
                 by_size = list(pending)
+            except BaseException:   # Ctrl-C: drop the queued files, end the workers now
+                pool.terminate()
+                raise
+            pool.close()
+            pool.join()
             done = [None] * len(todo)
             for i, found in zip(order, by_size):
                 done[i] = found

@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 import codecs
 import difflib
+import functools
 import re
 import warnings
 from dataclasses import dataclass
@@ -24,6 +25,8 @@ from pathlib import Path
 from typing import List, Optional, Tuple
 
 import libcst as cst
+
+from gaelint.knowledge import table
 
 # PEP 263: the coding declaration must match this on line 1 or 2.
 _CODING_RE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
@@ -290,10 +293,31 @@ def _python2_rewrite(text: str, py3_error: LoadProblem) -> Tuple[str, ast.Module
     if error is not None:
         if error.reason == TOO_DEEP:
             raise _too_deep_to_analyse(None)
+        if python2_rejects(error.reason):
+            # the statement is wrong in Python 2.7 too (`del f()`, `def f(a=1, b)`)
+            raise _Fail(LoadProblem(f"invalid Python 2.7 syntax: {_py2_wording(error.reason)}",
+                                    error.line, error.column))
         raise _Fail(LoadProblem(
             f"gaelint could not translate this Python 2 file for analysis ({error.reason}); "
             "please report it", error.line, error.column))
     return rewritten, tree
+
+
+@functools.lru_cache(maxsize=1)
+def _python2_rejects_re() -> "re.Pattern":
+    patterns = table("py27_syntax")["python2_also_rejects"]["patterns"]
+    return re.compile("|".join(f"(?:{p})" for p in patterns))
+
+
+def python2_rejects(python3_message: str) -> bool:
+    """Whether CPython 2.7 rejects what CPython 3 rejected with this
+    message in gaelint's rewrite of a Python 2 file (data/py27_syntax.json)."""
+    return _python2_rejects_re().search(python3_message) is not None
+
+
+def _py2_wording(message: str) -> str:
+    """CPython 3's message without its Python 3 advice ("Maybe you meant '=='")."""
+    return re.sub(r"(?: here)?\. Maybe you meant .*$", "", message)
 
 
 def parse_text(text: str, python3_error: Optional[LoadProblem] = None,
