@@ -17,7 +17,7 @@ from .app.environment import not_the_python27_sandbox, out_of_scope_note, static
 from .app.production import model_of
 from .config import Config
 from .engine.check import RuleSet, check_app, gae001
-from .engine.parallel import check_files
+from .engine.parallel import FROM_CACHE, check_files
 from .findings import Finding
 from .report.common import display_path as _display
 from .report import suppress
@@ -175,6 +175,8 @@ def run(paths: Sequence[Path], ruleset: RuleSet, config: Config, *, all_files: b
                     app_findings.append(f)
 
     checked = check_files(ruleset, apps, tasks, workers, cache, meanwhile=app_rules)
+    result.from_cache = sum(1 for _, file_facts in checked if file_facts is FROM_CACHE)
+    checked = [(found, None if file_facts is FROM_CACHE else file_facts) for found, file_facts in checked]
     by_path: Dict[Path, List[Finding]] = {}
     for (index, path), (found, _) in zip(tasks, checked):
         by_path.setdefault(path, []).extend(found)

@@ -85,7 +85,7 @@ class AppModules:
         """A sys.path change we cannot resolve: any directory holding
         top-level modules or packages may be on sys.path."""
         self.uncertain = True
-        for f in self.files:
+        for f in sorted(self.files):    # sorted: the roots' order is part of the cache key
             d = posixpath.dirname(f)
             if f.endswith(_INIT):
                 d = posixpath.dirname(d)

@@ -23,6 +23,9 @@ from .check import RuleSet, check_file_and_facts
 
 
 _WORKER: Dict[str, object] = {}
+# The facts slot of a result answered from the cache: its facts are in the
+# fact cache, by content (the main process reads them there).
+FROM_CACHE: dict = {"from_cache": True}
 
 
 def _init_worker(ruleset, apps, cache=None, app_keys=()):
@@ -72,7 +75,7 @@ def _check_one(task):
     ruleset, apps = _WORKER["ruleset"], _WORKER["apps"]
     key, found, data = _cached(app_index, path)
     if found is not None:
-        return found, None
+        return found, FROM_CACHE
     # the bytes the key was made from are the bytes checked
     found, file_facts = check_file_and_facts(ruleset, apps[app_index], path, data)
     cache = _WORKER.get("cache")
@@ -92,7 +95,8 @@ def _size(path: Path) -> int:
 
 def check_files(ruleset: RuleSet, apps: List[AppContext], tasks, jobs: int, cache=None,
                 meanwhile=lambda: None) -> List[Tuple[List[Finding], Optional[dict]]]:
-    """(findings, facts or None) of every task, in task order. ``meanwhile``
+    """(findings, facts, or FROM_CACHE, or None when the check failed) of
+    every task, in task order. ``meanwhile``
     (the app rules) runs in this process while the workers check files."""
     app_keys = [app_fingerprint(a) for a in apps] if cache is not None else ()
     _init_worker(ruleset, apps, cache, app_keys)
@@ -100,7 +104,7 @@ def check_files(ruleset: RuleSet, apps: List[AppContext], tasks, jobs: int, cach
     if cache is not None:   # answer hits here: a warm run never starts workers
         for i, (index, path) in enumerate(tasks):
             hit = _cached(index, path)[1]
-            results[i] = (hit, None) if hit is not None else None
+            results[i] = (hit, FROM_CACHE) if hit is not None else None
     missing = [i for i, r in enumerate(results) if r is None]
     todo = [tasks[i] for i in missing]
     if jobs <= 1 or len(todo) < 8:

@@ -16,7 +16,8 @@ def summary(result) -> dict:
            "suppressed": sum(1 for f in result.findings if f.suppressed and f.suppressed != "baseline"),
            "by_code": dict(sorted(Counter(f.code for f in active).items())),
            "by_severity": {str(s): n for s, n in sorted(Counter(f.severity for f in active).items(), reverse=True)},
-           "files_with_findings": len({str(f.path) for f in active})}
+           "files_with_findings": len({str(f.path) for f in active}),
+           "from_cache": getattr(result, "from_cache", 0)}
     outcome = getattr(result, "baseline", None)
     if outcome is not None:
         # hidden: known findings the baseline hid; new: findings it does not

@@ -12,6 +12,7 @@ from gaelint.findings import Finding
 class RunResult:
     findings: List[Finding] = field(default_factory=list)   # suppressed ones are marked, not dropped
     files: int = 0
+    from_cache: int = 0       # Python files whose findings came from the result cache
     # notes: what the user should know (an app checked with default
     # settings, a service skipped); errors: what kept gaelint from checking
     # something (an unreadable directory, a skip_files regex it ignores)

@@ -113,7 +113,8 @@ class Ftp(SourceRule):
     sources = (
         "https://cloud.google.com/appengine/docs/python/sockets (limitations: 'FTP is not supported.') — gae-facts §4",
     )
-    triggers = _case_variants("ftp")
+    # `ftp` in URLs (any case), and the names that hold it only as a part
+    triggers = _case_variants("ftp") + ("ftplib", "FTP_TLS", "FTPHandler", "CacheFTPHandler")
 
     VALID = (
         Valid("""
