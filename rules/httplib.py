@@ -8,6 +8,9 @@ imports httplib. The facts are gaelint/data/urlfetch.json.
 
 Findings are collected while visiting and reported in ``finish``: whether
 this file also sets the variable in ``os.environ`` changes what they say.
+
+Longer than 400 lines: one rule, most of it its documentation and examples
+(each a small app).
 """
 from __future__ import annotations
 
@@ -20,6 +23,7 @@ from gaelint.analysis.context import UNKNOWN
 from gaelint.findings import Severity
 from gaelint.knowledge import table
 from gaelint.analysis.names import canonical
+from gaelint.analysis.walk import method_class
 from gaelint.registry import Invalid, SourceRule, Valid
 
 from .handler_scripts import service_configs
@@ -85,6 +89,16 @@ def given(ctx, expr) -> bool:
     return True
 
 
+def _own_socket(ctx, node: cst.Attribute) -> bool:
+    """``self.sock`` in a connection subclass that assigns ``self.sock``
+    itself (its own connect() makes the socket, as httplib2's connection
+    classes do): the attribute is its own, not the base class's."""
+    if not isinstance(node.value, cst.Name):
+        return False
+    class_scope = method_class(ctx.site.scope, node.value.value)
+    return class_scope is not None and bool(class_scope.self_attrs.get(node.attr.value))
+
+
 class HttplibNeedsSockets(SourceRule):
     code = "GAE405"
     name = "httplib-needs-sockets"
@@ -101,7 +115,10 @@ class HttplibNeedsSockets(SourceRule):
         `requests` with `cert=`), `set_tunnel()` and `urllib2.ProxyHandler` with an https
         proxy, `fileno()` on a response, `.sock` on a connection, `source_address=`
         (ignored: a warning), and a literal port outside 80-90, 440-450, 1024-65535 (in a
-        connection, a `host:port` or a URL).
+        connection, a `host:port` or a URL). Connections include subclasses of the httplib
+        classes, defined in the file or in another module of the app: `set_tunnel()` and
+        `self.sock` in their methods count, unless the subclass assigns `self.sock` itself
+        (its own `connect()` makes the socket).
 
         Setting the variable from Python (`os.environ['GAE_USE_SOCKETS_HTTPLIB'] = ...`,
         `setdefault`, `update`) is reported too: it only works before httplib is first
@@ -158,6 +175,13 @@ class HttplibNeedsSockets(SourceRule):
             conn = httplib.HTTPSConnection('api.example.com', context=None)
             page = urllib2.urlopen('https://example.com/', cadefault=False)
             """),
+        Valid("""
+            import httplib, socket
+            class DirectConnection(httplib.HTTPConnection):
+                def connect(self):
+                    self.sock = socket.create_connection((self.host, self.port), self.timeout)
+                    self.sock.settimeout(self.timeout)
+            """, note="a subclass whose own connect() makes the socket"),
     )
     INVALID = (
         Invalid("""
@@ -179,6 +203,19 @@ class HttplibNeedsSockets(SourceRule):
             import httplib
             conn = httplib.HTTPSConnection('api.example.com')
             """, app_yaml=_SOCKETS_APP_YAML, lines=(2,)),
+        Invalid("""
+            import httplib
+            from net.proxies import TunnelConnection
+            class TimeoutConnection(httplib.HTTPSConnection):
+                def connect(self):
+                    httplib.HTTPSConnection.connect(self)
+                    self.sock.settimeout(30)
+            conn = TunnelConnection('proxy.example.com', 3128)
+            conn.set_tunnel('internal.example.com', 443)
+            """, files={"net/__init__.py": "",
+                        "net/proxies.py": "import httplib\n\n\nclass TunnelConnection(httplib.HTTPSConnection):\n"
+                                          "    debuglevel = 0\n"},
+            lines=(6, 8), note="subclasses of httplib connections, here and in another module of the app"),
     )
 
     # -- visiting ---------------------------------------------------------------
@@ -245,7 +282,8 @@ class HttplibNeedsSockets(SourceRule):
             self._url_call(ctx, node, VERBS[method], f"{ctx.dotted(func) or method}")
 
     def visit_Attribute(self, node: cst.Attribute, ctx) -> None:
-        if node.attr.value == METHODS["socket_attribute"] and ctx.origin(node.value) in CONNECTIONS:
+        if node.attr.value == METHODS["socket_attribute"] and ctx.origin(node.value) in CONNECTIONS \
+                and not _own_socket(ctx, node):
             self._feature(ctx, node, f"`{ctx.dotted(node)}`: connections of the urlfetch-backed httplib have no "
                                      "socket (connect() does nothing, `.sock` does not exist)")
 

@@ -13,13 +13,14 @@ import re
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, FrozenSet, Iterable, List, Optional, Tuple, Type
+from typing import Dict, FrozenSet, Iterable, List, Optional, Set, Tuple, Type
 
 
 from gaelint import registry, source
 from gaelint.analysis import positions, walk
 from gaelint.analysis.context import FileContext, resolve_qualname
 from gaelint.app.context import AppContext
+from gaelint.app.module_facts import AppFacts, class_words
 from gaelint.findings import Finding, Severity
 from gaelint.registry import AppRule, Rule, SourceRule
 
@@ -75,8 +76,10 @@ class RuleSet:
                     self._by_substring.append((raw, rule))
         self._words = frozenset(self._by_word)
 
-    def rules_for(self, data: bytes) -> List[SourceRule]:
-        """Rules that could fire on a file with these bytes, in rule order."""
+    def rules_for(self, data: bytes, class_words: Optional[Dict[bytes, FrozenSet[bytes]]] = None) -> List[SourceRule]:
+        """Rules that could fire on a file with these bytes, in rule order.
+        ``class_words``: for classes of the app, the words their bases are
+        spelled with (a file naming ``Worker`` names ``Process`` too)."""
         if not self.prefilter:
             return list(self.source_rules)
         chosen = set(map(id, self._always))
@@ -87,6 +90,9 @@ class RuleSet:
         else:
             code = data
         words = set(_WORD.findall(code))
+        if class_words:
+            for name in words.intersection(class_words):
+                words |= class_words[name]
         for word in self._words.intersection(words):
             chosen.update(map(id, self._by_word[word]))
         for needed, rule in self._by_all_words:
@@ -116,28 +122,32 @@ def _gae002(path: Path, rule_code: str, exc: BaseException) -> Finding:
                    message=rule.message.format(rule=rule_code, error=detail), fix=rule.fix)
 
 
-def check_file(ruleset: RuleSet, app: AppContext, path: Path, data: Optional[bytes] = None) -> List[Finding]:
+def check_file(ruleset: RuleSet, app: AppContext, path: Path, data: Optional[bytes] = None,
+               deps: Optional[Set[str]] = None) -> List[Finding]:
     """Every source rule on one Python file (``data``: its bytes, e.g. from
     stdin, instead of reading ``path``). Whatever goes wrong stays with this
-    file: a failure of gaelint itself is a GAE002 here, and the run goes on."""
+    file: a failure of gaelint itself is a GAE002 here, and the run goes on.
+    ``deps`` receives the other files of the app (relative paths) whose
+    content the findings depend on (a constant imported from settings.py)."""
     try:
-        return _check_file(ruleset, app, path, data)
+        return _check_file(ruleset, app, path, data, deps)
     except Exception as exc:  # noqa: BLE001 - last resort: one file never stops the run
         return [_gae002(path, "the engine", exc)]
 
 
-def _check_file(ruleset: RuleSet, app: AppContext, path: Path, data: Optional[bytes]) -> List[Finding]:
+def _check_file(ruleset: RuleSet, app: AppContext, path: Path, data: Optional[bytes],
+                deps: Optional[Set[str]]) -> List[Finding]:
     if data is None:
         data, problem = source.read(path)
         if problem is not None:
             return [gae001(path, problem)]
-    wanted_rules = ruleset.rules_for(data)
+    wanted_rules = ruleset.rules_for(data, class_words(app))
     # Parsing and walking allocate millions of short-lived, acyclic objects;
     # the cyclic collector only burns time on them (about a third of a parse).
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        findings = _check_source(ruleset, app, path, data, wanted_rules)
+        findings = _check_source(ruleset, app, path, data, wanted_rules, deps)
     finally:
         if gc_was_enabled:
             gc.enable()
@@ -166,7 +176,7 @@ def _as_vendored(finding: Finding, site: str) -> Finding:
         f"{finding.message} [third-party code vendored in `{site}/`: info, as the app may never run it]"))
 
 
-def _check_source(ruleset, app, path, data, wanted_rules) -> List[Finding]:
+def _check_source(ruleset, app, path, data, wanted_rules, deps=None) -> List[Finding]:
     # No selected rule can fire: only decide whether the file parses (GAE001).
     src = source.load_bytes(path, data, validate_only=not wanted_rules)
     findings = [gae001(path, p, src) for p in src.problems]
@@ -182,7 +192,8 @@ def _check_source(ruleset, app, path, data, wanted_rules) -> List[Finding]:
     except RecursionError:
         return findings + [gae001(path, source.LoadProblem(
             "nested too deeply for gaelint to analyse; it was not checked", severity="info"))]
-    ctx = FileContext(src, app, model, relpath)
+    externals = AppFacts(app, relpath)
+    ctx = FileContext(src, app, model, relpath, externals)
     for rule in wanted_rules:
         try:
             for node_type, method in ruleset._dispatch[id(rule)]:
@@ -194,6 +205,8 @@ def _check_source(ruleset, app, path, data, wanted_rules) -> List[Finding]:
         except Exception as exc:  # noqa: BLE001 - one rule must not lose the others
             ctx._pending = [p for p in ctx._pending if p.rule is not rule]
             findings.append(_gae002(path, rule.code, exc))
+    if deps is not None:
+        deps.update(externals.deps)
     try:
         findings.extend(ctx.finish(lambda tops: positions.compute(src.module, src.parsed_text, tops)))
     except RecursionError:

@@ -16,7 +16,9 @@ from gaelint.app.context import AppContext
 from gaelint.findings import Finding
 from gaelint.source import read as read_source
 
-from .cache import app_fingerprint
+from .cache import app_fingerprint, dependency_hashes
+from gaelint.app.module_facts import class_words
+
 from .check import RuleSet, check_file
 
 
@@ -38,7 +40,7 @@ def _cached(app_index: int, path: Path):
         return None, None, None
     app = _WORKER["apps"][app_index]
     key = cache.key(data, app.relpath(path), _WORKER["app_keys"][app_index])
-    return key, cache.get(key, app.root), data
+    return key, cache.get(key, app.root, app.deploy.root), data
 
 
 def _check_one(task):
@@ -48,9 +50,11 @@ def _check_one(task):
     if found is not None:
         return found
     # the bytes the key was made from are the bytes checked
-    found = check_file(ruleset, apps[app_index], path, data)
+    app = apps[app_index]
+    deps = set()
+    found = check_file(ruleset, app, path, data, deps)
     if key is not None and not any(f.code == "GAE002" for f in found):
-        _WORKER["cache"].put(key, apps[app_index].root, found)
+        _WORKER["cache"].put(key, app.root, found, dependency_hashes(app.deploy.root, sorted(deps)))
     return found
 
 
@@ -73,6 +77,8 @@ def check_files(ruleset: RuleSet, apps: List[AppContext], tasks, jobs: int, cach
             results[i] = _cached(index, path)[1]
     missing = [i for i, r in enumerate(results) if r is None]
     todo = [tasks[i] for i in missing]
+    for index in sorted({index for index, _ in todo}):
+        class_words(apps[index])        # once, before the workers fork
     if jobs <= 1 or len(todo) < 8:
         done = [_check_one(t) for t in todo]
         meanwhile()

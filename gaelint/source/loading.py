@@ -135,10 +135,11 @@ def decode(data: bytes) -> Tuple[str, List[LoadProblem]]:
     if nul != -1:
         raise _Fail(LoadProblem("the file contains NUL bytes (binary data, not Python source)",
                                 _line_of_offset(data, nul)))
-    encoding, enc_line = declared_encoding(data)
     bom = data.startswith(codecs.BOM_UTF8)
-    if bom:
+    if bom:     # the declaration is read after the mark, as both Pythons do
         data = data[len(codecs.BOM_UTF8):]
+    encoding, enc_line = declared_encoding(data)
+    if bom:
         if encoding is not None and (not _known(encoding) or codecs.lookup(encoding).name != "utf-8"):
             raise _Fail(LoadProblem(f"a UTF-8 byte order mark conflicts with the declared encoding {encoding!r}", enc_line))
         encoding = "utf-8"
@@ -326,6 +327,18 @@ def validate_text(text: str) -> bool:
         return False
     parse_text(text, python3_error=py3_error, build=False)
     return True
+
+
+def python3_text(data: bytes) -> Optional[str]:
+    """The text of a module in Python 3 syntax (a Python 2 file rewritten on
+    the same lines), without building a libcst tree: for readers that only
+    need Python's own ``ast``. None when neither Python accepts it."""
+    try:
+        text, _ = decode(data)
+        _, _, parsed = parse_text(normalise_newlines(text), build=False)
+    except _Fail:
+        return None
+    return parsed
 
 
 def load_bytes(path: Path, data: bytes, validate_only: bool = False) -> SourceFile:
