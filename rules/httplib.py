@@ -23,9 +23,10 @@ from gaelint.analysis.context import UNKNOWN
 from gaelint.findings import Severity
 from gaelint.knowledge import table
 from gaelint.analysis.names import canonical
+from gaelint.analysis.walk import method_class
+from gaelint.app import catalogue
 from gaelint.registry import DEFAULT_APP_YAML, Invalid, SourceRule, Valid
 
-from gaelint.app import catalogue
 
 from .handler_scripts import service_configs
 from .library_edits import add_library
@@ -91,6 +92,16 @@ def given(ctx, expr) -> bool:
     return True
 
 
+def _own_socket(ctx, node: cst.Attribute) -> bool:
+    """``self.sock`` in a connection subclass that assigns ``self.sock``
+    itself (its own connect() makes the socket, as httplib2's connection
+    classes do): the attribute is its own, not the base class's."""
+    if not isinstance(node.value, cst.Name):
+        return False
+    class_scope = method_class(ctx.site.scope, node.value.value)
+    return class_scope is not None and bool(class_scope.self_attrs.get(node.attr.value))
+
+
 class HttplibNeedsSockets(SourceRule):
     code = "GAE405"
     name = "httplib-needs-sockets"
@@ -107,7 +118,10 @@ class HttplibNeedsSockets(SourceRule):
         `requests` with `cert=`), `set_tunnel()` and `urllib2.ProxyHandler` with an https
         proxy, `fileno()` on a response, `.sock` on a connection, `source_address=`
         (ignored: a warning), and a literal port outside 80-90, 440-450, 1024-65535 (in a
-        connection, a `host:port` or a URL).
+        connection, a `host:port` or a URL). Connections include subclasses of the httplib
+        classes, defined in the file or in another module of the app: `set_tunnel()` and
+        `self.sock` in their methods count, unless the subclass assigns `self.sock` itself
+        (its own `connect()` makes the socket).
 
         Setting the variable from Python (`os.environ['GAE_USE_SOCKETS_HTTPLIB'] = ...`,
         `setdefault`, `update`) is reported too: it only works before httplib is first
@@ -167,6 +181,13 @@ class HttplibNeedsSockets(SourceRule):
             conn = httplib.HTTPSConnection('api.example.com', context=None)
             page = urllib2.urlopen('https://example.com/', cadefault=False)
             """),
+        Valid("""
+            import httplib, socket
+            class DirectConnection(httplib.HTTPConnection):
+                def connect(self):
+                    self.sock = socket.create_connection((self.host, self.port), self.timeout)
+                    self.sock.settimeout(self.timeout)
+            """, note="a subclass whose own connect() makes the socket"),
     )
     INVALID = (
         Invalid("""
@@ -192,18 +213,33 @@ class HttplibNeedsSockets(SourceRule):
 
             libraries:
             - name: ssl
-              version: "2.7.16"
+              version: "2.7.11"
             """),
         Invalid("""
             import os
             import urllib2
             os.environ['GAE_USE_SOCKETS_HTTPLIB'] = 'true'
             """, lines=(3,), fixed=DEFAULT_APP_YAML + "\nenv_variables:\n  GAE_USE_SOCKETS_HTTPLIB: 'true'\n\n"
-                                   'libraries:\n- name: ssl\n  version: "2.7.16"\n'),
+                                   'libraries:\n- name: ssl\n  version: "2.7.11"\n'),
         Invalid("""
             import httplib
             conn = httplib.HTTPSConnection('api.example.com')
-            """, app_yaml=_SOCKETS_APP_YAML, lines=(2,), fixed=_SOCKETS_APP_YAML + 'libraries:\n- name: ssl\n  version: "2.7.16"\n'),
+            """, app_yaml=_SOCKETS_APP_YAML, lines=(2,), fixed=_SOCKETS_APP_YAML + 'libraries:\n- name: ssl\n  version: "2.7.11"\n'),
+        Invalid("""
+            import httplib
+            from net.proxies import TunnelConnection
+            class TimeoutConnection(httplib.HTTPSConnection):
+                def connect(self):
+                    httplib.HTTPSConnection.connect(self)
+                    self.sock.settimeout(30)
+            conn = TunnelConnection('proxy.example.com', 3128)
+            conn.set_tunnel('internal.example.com', 443)
+            """, files={"net/__init__.py": "",
+                        "net/proxies.py": "import httplib\n\n\nclass TunnelConnection(httplib.HTTPSConnection):\n"
+                                          "    debuglevel = 0\n"},
+            lines=(6, 8), note="subclasses of httplib connections, here and in another module of the app",
+            fixed=DEFAULT_APP_YAML + "\nenv_variables:\n  GAE_USE_SOCKETS_HTTPLIB: 'true'\n\n"
+                  'libraries:\n- name: ssl\n  version: "2.7.11"\n'),
     )
 
     # -- visiting ---------------------------------------------------------------
@@ -270,7 +306,8 @@ class HttplibNeedsSockets(SourceRule):
             self._url_call(ctx, node, VERBS[method], f"{ctx.dotted(func) or method}")
 
     def visit_Attribute(self, node: cst.Attribute, ctx) -> None:
-        if node.attr.value == METHODS["socket_attribute"] and ctx.origin(node.value) in CONNECTIONS:
+        if node.attr.value == METHODS["socket_attribute"] and ctx.origin(node.value) in CONNECTIONS \
+                and not _own_socket(ctx, node):
             self._feature(ctx, node, f"`{ctx.dotted(node)}`: connections of the urlfetch-backed httplib have no "
                                      "socket (connect() does nothing, `.sock` does not exist)")
 

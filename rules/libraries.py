@@ -16,7 +16,7 @@ from gaelint.findings import Severity
 from gaelint.registry import AppRule, Invalid, Valid
 
 from .handler_scripts import service_configs
-from .imports import ImportRule
+from .imports import CATALOGUE_C_LIBRARIES, ImportRule
 from .library_edits import acceptable, add_companions, add_library, entries, listed, version_quote
 
 PIP_NAMES = catalogue.DATA["pip_names"]["names"]
@@ -41,9 +41,9 @@ class LibraryNotDeclared(ImportRule):
     fix = "Add {entry} under `libraries:` in app.yaml{more}"
     what = """
         An import of a module that the python27 runtime provides only as a `libraries:` entry
-        of app.yaml (`lxml`, `numpy`, `PIL`, `Crypto` for pycrypto, `MySQLdb`, `psycopg2`,
-        `ssl`, `jinja2`, `markupsafe`, `django`, `flask`, `matplotlib`, `ujson`, `grpc` for
-        grpcio, `google.protobuf` for protobuf, `concurrent.futures` for futures,
+        of app.yaml (`lxml`, `numpy`, `PIL`, `Crypto` for pycrypto, `MySQLdb`, `ssl`,
+        `jinja2`, `markupsafe`, `django`, `flask`, `matplotlib`, `grpc` for grpcio,
+        `google.protobuf` for protobuf, `concurrent.futures` for futures,
         `pkg_resources` for setuptools, `endpoints`, `enum`, ...) while app.yaml does not
         enable it. The fix names the entry to add with the catalogue's latest version.
 
@@ -51,7 +51,9 @@ class LibraryNotDeclared(ImportRule):
         protorpc, werkzeug); companions that a listed library brings along (listing jinja2
         enables markupsafe and setuptools, flask enables click, itsdangerous, jinja2 and
         werkzeug); a copy vendored in the app (lib/ on sys.path); imports inside `try:` with
-        an `except ImportError` fallback.
+        an `except ImportError` fallback. `psycopg2` and `ujson` are catalogue libraries and
+        C packages at once: without their entry they are GAE303 (third-party C extension),
+        never this rule.
     """
     why = """
         These libraries are not on the runtime's `sys.path` unless app.yaml asks for them, and
@@ -89,6 +91,10 @@ class LibraryNotDeclared(ImportRule):
             except ImportError:
                 numpy = None
             """, app_yaml=PYTHON27_YAML + "libraries:\n- name: lxml\n  version: latest\n- name: jinja2\n  version: \"2.6\"\n"),
+        Valid("""
+            import psycopg2
+            import ujson
+            """, note="catalogue libraries that are C packages too: GAE303 reports them"),
     )
     INVALID = (
         Invalid("""
@@ -114,7 +120,7 @@ class LibraryNotDeclared(ImportRule):
             - name: pycrypto
               version: "2.6.1"
             - name: ssl
-              version: "2.7.16"
+              version: "2.7.11"
             - name: futures
               version: "3.0.5"
             """),
@@ -133,6 +139,8 @@ class LibraryNotDeclared(ImportRule):
         if hit is None:
             return None
         _, libs = hit
+        if CATALOGUE_C_LIBRARIES.intersection(libs):
+            return None                 # psycopg2, ujson: GAE303 reports them
         enabled = catalogue.enabled(ctx.app)
         if any(lib in enabled for lib in libs):
             return None

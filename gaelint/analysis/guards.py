@@ -175,7 +175,7 @@ def caught_names(handler: cst.ExceptHandler) -> Tuple[str, ...]:
     if t is None:
         return ("*",)
     names = [e.value for e in t.elements] if isinstance(t, cst.Tuple) else [t]
-    return tuple(_dotted_name(n) for n in names if _dotted_name(n))
+    return tuple(dotted_name(n) for n in names if dotted_name(n))
 
 
 def carries_on(handler: cst.ExceptHandler) -> bool:
@@ -192,10 +192,10 @@ def imports_the_sdk(body) -> bool:
         if isinstance(stmt, cst.SimpleStatementLine):
             for small in stmt.body:
                 if isinstance(small, cst.Import) and any(
-                        _dotted_name(a.name).startswith("google.appengine") for a in small.names):
+                        dotted_name(a.name).startswith("google.appengine") for a in small.names):
                     return True
                 if isinstance(small, cst.ImportFrom) and small.module is not None and not small.relative \
-                        and _dotted_name(small.module).startswith("google.appengine"):
+                        and dotted_name(small.module).startswith("google.appengine"):
                     return True
     return False
 
@@ -218,12 +218,12 @@ def catches_import_error(handler: cst.ExceptHandler) -> bool:
     return False
 
 
-def _dotted_name(node) -> str:
+def dotted_name(node) -> str:
+    """``a.b.c`` for a Name/Attribute chain ('' for anything else)."""
     if isinstance(node, cst.Name):
         return node.value
     if isinstance(node, cst.Attribute):
-        base = _dotted_name(node.value)
-        return f"{base}.{node.attr.value}" if base else ""
+        return f"{dotted_name(node.value)}.{node.attr.value}"
     return ""
 
 

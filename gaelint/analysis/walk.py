@@ -9,6 +9,9 @@ stack), and records only:
   names resolve flow-insensitively once the walk is over;
 * ``self.<attr>`` assignments per class, so a socket made in one method is
   known in another;
+* every call and assignment with its site, whichever rules asked: values
+  that reach a parameter through the module's calls of its function, and
+  Flask config keys, are read from them (:mod:`.values`);
 * for each node type some rule asked for, the nodes with their *site*: the
   statement holding them, whether an off-App-Engine guard covers them, and
   whether they sit in a ``try`` whose ``except ImportError`` has a fallback.
@@ -52,7 +55,8 @@ class Binding:
 
     kind: ``import`` (value: canonical dotted name), ``assign`` (value: the
     assigned expression, index: position when unpacked from a tuple),
-    ``class``/``def`` (value: the definition node), ``param``, ``unknown``.
+    ``class``/``def`` (value: the definition node), ``param`` (value: the
+    ``cst.Param``), ``unknown``.
     """
 
     kind: str
@@ -100,6 +104,33 @@ class Model:
         self.module_scope = module_scope
         self.nodes: Dict[type, List[Tuple[cst.CSTNode, Site]]] = {}
         self.flags: Dict[str, str] = {}      # module-level IS_DEV-style flags -> polarity
+        self.class_scopes: Dict[cst.ClassDef, Scope] = {}   # each class body's scope
+
+
+def lookup(scope: Scope, name: str) -> Tuple[Optional[List[Binding]], Optional[Scope]]:
+    """Bindings of ``name`` as Python resolves it from ``scope`` (class
+    scopes are skipped for nested functions), and the scope holding them."""
+    current: Optional[Scope] = scope
+    first = True
+    while current is not None:
+        if first or current.kind != "class":
+            found = current.names.get(name)
+            if found:
+                return found, current
+        first = False
+        current = current.parent
+    return None, None
+
+
+def method_class(scope: Scope, name: str) -> Optional[Scope]:
+    """The class scope when ``name`` is the ``self`` (or ``cls``) of the
+    method ``scope`` is in, else None."""
+    current: Optional[Scope] = scope
+    while current is not None:
+        if current.kind == "function" and current.class_scope is not None:
+            return current.class_scope if current.self_name == name else None
+        current = current.parent
+    return None
 
 
 def _target_names(target: cst.BaseExpression):
@@ -297,7 +328,7 @@ class _Walker:
             if isinstance(extra, cst.Param):
                 every.append(extra)
         for p in every:
-            scope.bind(p.name.value, Binding("param"))
+            scope.bind(p.name.value, Binding("param", p))
         if scope.class_scope is not None and every and not _is_static(node):
             scope.self_name = every[0].name.value
         inner = dataclasses.replace(site, scope=scope, statement=node)
@@ -316,6 +347,7 @@ class _Walker:
         outer = site.scope
         outer.bind(node.name.value, Binding("class", node))
         scope = Scope("class", node, outer)
+        self.model.class_scopes[node] = scope
         inner = dataclasses.replace(site, scope=scope, statement=node)
         header = dataclasses.replace(site, statement=node)    # decorators, bases: this class's
         out = [(d, header) for d in node.decorators]
@@ -329,15 +361,7 @@ def _is_static(node: cst.FunctionDef) -> bool:
     return any(isinstance(d.decorator, cst.Name) and d.decorator.value == "staticmethod" for d in node.decorators)
 
 
-def _dotted(node) -> str:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        return f"{_dotted(node.value)}.{node.attr.value}"
-    return ""
-
-
-dotted_name = _dotted
+dotted_name = _dotted = guards.dotted_name
 
 _SPECIAL = {
     cst.SimpleStatementLine: _Walker._simple_line,
@@ -358,8 +382,12 @@ if hasattr(cst, "TryStar"):
     _SPECIAL[cst.TryStar] = _Walker._try
 
 
+# Recorded whatever the rules ask for: values are followed through them.
+ALWAYS_RECORDED = (cst.Call, cst.Assign)
+
+
 def build(module: cst.Module, wanted: Sequence[type], resolver, main_is_script: bool = False,
           predicates=None) -> Model:
     """``predicates(qualname)``: the polarity of another module's function
     (``utils.on_appengine``), or None."""
-    return _Walker(module, set(wanted), resolver, main_is_script, predicates).run()
+    return _Walker(module, {*wanted, *ALWAYS_RECORDED}, resolver, main_is_script, predicates).run()

@@ -9,10 +9,16 @@ everything those findings depend on:
   mtime of every engine and rule module loaded (so editing a rule in a
   development checkout invalidates the cache too);
 * the app-level inputs: app.yaml and the other service yamls,
-  appengine_config.py, .gcloudignore, the deploy set's file list, and where
-  the app's own modules are importable from (vendored roots, zips): CGI
-  handlers, ``libraries:``, ``env_variables:`` and import resolution all
-  come from these.
+  appengine_config.py, .gcloudignore, the deploy set's file list, where
+  the app's own modules are importable from (vendored roots, zips), and the
+  bases of the classes the app's modules define: CGI handlers,
+  ``libraries:``, ``env_variables:``, import resolution and which rules a
+  file is checked with all come from these.
+
+Some findings also depend on other files of the app that the check read (a
+constant imported from settings.py, a base class in utils/): the entry
+records those files with a hash of their bytes, and is used only while they
+still hash the same.
 
 The cache lives outside the app (``$GAELINT_CACHE_DIR``, else
 ``$XDG_CACHE_HOME/gaelint``, else ``~/.cache/gaelint``), so it is never part
@@ -28,12 +34,12 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any, List, Optional
+from typing import Any, Dict, List, Optional
 
 from gaelint import __version__
 from gaelint.findings import Finding, Severity
 
-FORMAT = 2
+FORMAT = 3
 MISSING = object()
 
 
@@ -98,6 +104,10 @@ def app_fingerprint(app) -> str:
     from gaelint.app.vendoring import app_modules
     mods = app_modules(app)
     h.update(repr((mods.roots, mods.uncertain, sorted((k, sorted(v)) for k, v in mods._zips.items()))).encode())
+    # Which rules a file is checked with depends on the app's class
+    # hierarchy too (a file naming `Worker`, a multiprocessing.Process).
+    from gaelint.app.module_facts import class_words
+    h.update(repr(sorted((k, sorted(v)) for k, v in class_words(app).items())).encode())
     return h.hexdigest()
 
 
@@ -118,6 +128,17 @@ def _decode(d: dict, root: Path) -> Finding:
                    end_line=d["end_line"], end_column=d["end_column"],
                    statement=tuple(d["statement"]) if d["statement"] else None, source_line=d["source_line"],
                    cause=d.get("cause"), fix_data=tuple(tuple(p) for p in d.get("fix_data") or ()))
+
+
+def dependency_hashes(root: Path, relpaths) -> Dict[str, str]:
+    """{relative path: sha256 of its bytes ('-' when unreadable)}."""
+    out = {}
+    for rel in relpaths:
+        try:
+            out[rel] = hashlib.sha256((root / rel).read_bytes()).hexdigest()
+        except OSError:
+            out[rel] = "-"
+    return out
 
 
 class ResultCache:
@@ -161,15 +182,19 @@ class ResultCache:
         except OSError:
             pass            # a read-only or full cache only costs speed
 
-    def get(self, key: str, root: Path) -> Optional[List[Finding]]:
+    def get(self, key: str, root: Path, deps_root: Optional[Path] = None) -> Optional[List[Finding]]:
         value = self.get_value(key)
         try:
-            return None if value is MISSING else [_decode(d, root) for d in value]
-        except (KeyError, TypeError, ValueError):
+            if value is MISSING or dependency_hashes(deps_root or root, value["deps"]) != value["deps"]:
+                return None
+            return [_decode(d, root) for d in value["findings"]]
+        except (KeyError, TypeError, ValueError, AttributeError):
             return None
 
-    def put(self, key: str, root: Path, findings: List[Finding]) -> None:
-        self.put_value(key, [_encode(f, root) for f in findings])
+    def put(self, key: str, root: Path, findings: List[Finding], deps: Optional[Dict[str, str]] = None) -> None:
+        """``deps``: {relative path: hash} of the other files the findings
+        depend on (:func:`dependency_hashes`)."""
+        self.put_value(key, {"findings": [_encode(f, root) for f in findings], "deps": deps or {}})
 
     def fact_key(self, name: str, data: bytes) -> str:
         """Key of a fact derived from one file's bytes alone."""

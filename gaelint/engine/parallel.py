@@ -13,11 +13,12 @@ from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
 from gaelint.app.context import AppContext
+from gaelint.app.module_facts import class_words
 from gaelint.app.production import FACTS_NAME
 from gaelint.findings import Finding
 from gaelint.source import read as read_source
 
-from .cache import app_fingerprint
+from .cache import app_fingerprint, dependency_hashes
 from .check import RuleSet, check_file_and_facts
 
 
@@ -65,7 +66,7 @@ def _cached(app_index: int, path: Path):
         return None, None, None
     app = _WORKER["apps"][app_index]
     key = cache.key(data, app.relpath(path), _WORKER["app_keys"][app_index])
-    return key, cache.get(key, app.root), data
+    return key, cache.get(key, app.root, app.deploy.root), data
 
 
 def _check_one(task):
@@ -77,10 +78,12 @@ def _check_one(task):
     if found is not None:
         return found, FROM_CACHE
     # the bytes the key was made from are the bytes checked
-    found, file_facts = check_file_and_facts(ruleset, apps[app_index], path, data)
+    app = apps[app_index]
+    deps = set()
+    found, file_facts = check_file_and_facts(ruleset, app, path, data, deps)
     cache = _WORKER.get("cache")
     if key is not None and not any(f.code == "GAE002" for f in found):
-        cache.put(key, apps[app_index].root, found)
+        cache.put(key, app.root, found, dependency_hashes(app.deploy.root, sorted(deps)))
         if file_facts is not None and data is not None:
             cache.put_value(cache.fact_key(FACTS_NAME, data), file_facts)
     return found, file_facts
@@ -107,6 +110,8 @@ def check_files(ruleset: RuleSet, apps: List[AppContext], tasks, jobs: int, cach
             results[i] = (hit, FROM_CACHE) if hit is not None else None
     missing = [i for i, r in enumerate(results) if r is None]
     todo = [tasks[i] for i in missing]
+    for index in sorted({index for index, _ in todo}):
+        class_words(apps[index])        # once, before the workers fork
     if jobs <= 1 or len(todo) < 8:
         done = [_check_one(t) for t in todo]
         meanwhile()
