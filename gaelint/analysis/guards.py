@@ -15,6 +15,8 @@ import libcst as cst
 
 from gaelint.knowledge import table
 
+from .platform import WINDOWS_FLAGS
+
 # polarity: "dev" when the expression is true only off App Engine,
 # "prod" when it is true only on App Engine.
 DEV = "dev"
@@ -126,8 +128,9 @@ def polarity(test: cst.BaseExpression, resolve: Resolve, flags: Dict[str, str],
 
 
 def _platform_flag(name: Optional[str]) -> Optional[str]:
-    """``six.PY3`` is true only off App Engine (python27 is Python 2)."""
-    if name in ("six.PY3", "sys.flags.py3k_warning"):
+    """``six.PY3`` and a Windows flag imported from another module (``WIN``)
+    are true only off App Engine (python27 is Python 2 on Linux)."""
+    if name in ("six.PY3", "sys.flags.py3k_warning") or (name or "").rsplit(".", 1)[-1] in WINDOWS_FLAGS:
         return DEV
     if name == "six.PY2":
         return PROD

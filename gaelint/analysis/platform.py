@@ -22,6 +22,10 @@ OFF_PLATFORMS = ("win", "cygwin", "darwin", "java")
 PY3_FLAGS = frozenset({"six.PY3", "PY3", "IS_PY3", "PY34", "PY35", "PY36", "PY37", "PY38", "PY3K",
                        "_PY3", "is_py3", "py3", "python3"})
 PY2_FLAGS = frozenset({"six.PY2", "PY2", "IS_PY2", "_PY2", "is_py2", "py2"})
+# The names libraries give `sys.platform.startswith('win')` (click, werkzeug,
+# colorama, ...), imported from the module that computes them.
+WINDOWS_FLAGS = frozenset({"WIN", "WIN32", "WINDOWS", "IS_WIN", "IS_WINDOWS", "ON_WINDOWS", "MS_WINDOWS",
+                           "_WIN", "_WINDOWS", "is_windows", "iswindows", "on_windows"})
 
 
 
@@ -83,7 +87,7 @@ def off_app_engine(test, flags: Dict[str, bool]) -> Optional[bool]:
     if name:
         if name in flags:
             return flags[name]
-        if name in PY3_FLAGS:
+        if name in PY3_FLAGS or name.rsplit(".", 1)[-1] in WINDOWS_FLAGS:
             return True
         if name in PY2_FLAGS:
             return False
