@@ -1,5 +1,8 @@
 import sys
 
-from .cli import main
+try:
+    from .cli import entry
+except KeyboardInterrupt:    # Ctrl-C while Python loads gaelint
+    sys.exit(130)
 
-sys.exit(main())
+sys.exit(entry())

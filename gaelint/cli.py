@@ -5,24 +5,44 @@ configuration error, or gaelint itself failed (GAE002).
 """
 from __future__ import annotations
 
-import argparse
-import os
+# Only the lightest imports here: Ctrl-C while the others load (argparse,
+# libcst) must still exit 130 quietly, so they happen inside main().
 import signal
 import sys
-from pathlib import Path
-from typing import List, Optional, Sequence
+from typing import TYPE_CHECKING
 
-from . import __version__, registry
-from .config import ConfigError
-from .exitcodes import EXIT_ERROR, EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED  # noqa: F401
+from . import __version__
+from .exitcodes import EXIT_ERROR, EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED  # noqa: F401 - re-exported
 
+if TYPE_CHECKING:
+    import argparse
+    from pathlib import Path
+    from typing import List, Optional, Sequence
+
+FORMATS = ["text", "full", "concise", "json", "sarif", "github", "junit", "gitlab"]
 
 
 def _codes_arg(value: str) -> List[str]:
     return [c for c in (p.strip() for p in value.replace(" ", ",").split(",")) if c]
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _record(namespace, dest: str, value) -> None:
+    """--format and --output, recorded in the order given: an --output
+    belongs to the --format before it (checking.report_targets)."""
+    events = list(getattr(namespace, "report_events", None) or [])
+    events.append((dest, value))
+    setattr(namespace, "report_events", events)
+    setattr(namespace, dest, value)
+
+
+def build_parser() -> "argparse.ArgumentParser":
+    import argparse
+    from pathlib import Path
+
+    class _ReportOption(argparse.Action):
+        def __call__(self, parser, namespace, value, option_string=None):
+            _record(namespace, self.dest, value)
+
     parser = argparse.ArgumentParser(
         prog="gaelint",
         description="Find what the App Engine python27 sandbox will reject, before you deploy.")
@@ -34,8 +54,20 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--select", type=_codes_arg, help="only these codes or prefixes (GAE1,GAE201)")
     check.add_argument("--extend-select", type=_codes_arg, default=[], help="add codes to the selection")
     check.add_argument("--ignore", type=_codes_arg, default=[], help="skip these codes or prefixes")
-    check.add_argument("--format", default="text", choices=["text", "json", "sarif", "github", "junit"])
-    check.add_argument("--output", "-o", type=Path, metavar="FILE", help="write the report to FILE instead of stdout")
+    check.add_argument("--format", "--output-format", dest="format", action=_ReportOption, choices=FORMATS,
+                       help="report format (default: text, the full one; concise: one line a finding); "
+                            "repeat it for several reports, each followed by its --output")
+    check.add_argument("--output", "-o", type=Path, metavar="FILE", action=_ReportOption,
+                       help="write the report (of the --format before it) to FILE instead of stdout")
+    check.add_argument("--fix", action="store_true", help="apply the safe fixes (app.yaml edits), then report what is left")
+    check.add_argument("--unsafe-fixes", action="store_true",
+                       help="with --fix or --diff, also the fixes that change what the app runs or uploads")
+    check.add_argument("--diff", action="store_true",
+                       help="print the fixes as a unified diff instead of writing them (exit 1 if there are any)")
+    check.add_argument("--add-noqa", action="store_true",
+                       help="add a `# noqa: GAE...` comment for every finding (adopting gaelint on a legacy app)")
+    check.add_argument("--show-settings", action="store_true", help="print the settings a check would use, and exit")
+    check.add_argument("--show-files", action="store_true", help="list the files a check would lint, and exit")
     check.add_argument("--fail-on", choices=["error", "warning", "info"], help="lowest severity that fails (default: warning)")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings")
     check.add_argument("--baseline", type=Path, metavar="FILE", help="report only findings this baseline file does not record")
@@ -50,9 +82,10 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--report-unused-noqa", action="store_true", help="report gaelint noqa comments that suppress nothing (GAE003)")
     check.add_argument("--stdin-filename", type=Path, metavar="FILE", help="with PATH '-': where the text read from stdin lives (its app and config)")
 
-    sub.add_parser("rules", help="list every rule")
+    rules = sub.add_parser("rules", help="list every rule")
+    rules.add_argument("--format", choices=["text", "json"], default="text")
     explain = sub.add_parser("explain", help="show a rule's documentation (the page docs/rules.md holds)")
-    explain.add_argument("code", metavar="CODE", nargs="?")
+    explain.add_argument("code", metavar="CODE|NAME", nargs="?", help="a rule code (GAE103) or name (smtp-port-25)")
     explain.add_argument("--all", action="store_true", help="every rule: the whole docs/rules.md")
     return parser
 
@@ -66,15 +99,44 @@ def _out(text: str, path: Optional[Path] = None) -> None:
 
 
 def cmd_rules(args) -> int:
+    from . import registry
+    if args.format == "json":
+        import json
+        from . import docs
+        rows = [{"code": r.code, "name": r.name, "severity": str(r.severity), "summary": r.summary,
+                 "family": docs.family(r.code), "fixable": r.fixable or None, "url": docs.help_uri(r)}
+                for r in registry.all_rules()]
+        _out(json.dumps(rows, indent=2) + "\n")
+        return EXIT_OK
     from rich.console import Console
     from rich.table import Table
     table = Table(show_edge=False)
-    for col in ("code", "name", "severity", "summary"):
+    for col in ("code", "name", "severity", "fix", "summary"):
         table.add_column(col)
     for rule in registry.all_rules():
-        table.add_row(rule.code, rule.name, str(rule.severity), rule.summary)
+        table.add_row(rule.code, rule.name, str(rule.severity), "[*]" if rule.fixable else "", rule.summary)
     Console(soft_wrap=False, width=160).print(table)
     return EXIT_OK
+
+
+def _rule_named(text: str):
+    """A rule by code (GAE103) or name (smtp-port-25)."""
+    from . import registry
+    rule = registry.get(text)
+    if rule is None:
+        key = text.strip().lower().replace("_", "-")
+        rule = next((r for r in registry.all_rules() if r.name == key), None)
+    return rule
+
+
+def _show_markdown(text: str) -> None:
+    """Rendered for a terminal (rich) when stdout is one, else as written."""
+    if not sys.stdout.isatty():
+        _out(text)
+        return
+    from rich.console import Console
+    from rich.markdown import Markdown
+    Console().print(Markdown(text))
 
 
 def cmd_explain(args) -> int:
@@ -83,13 +145,18 @@ def cmd_explain(args) -> int:
             print("gaelint: explain takes one CODE, or --all", file=sys.stderr)
             return EXIT_ERROR
         from .docs import render_all
-        _out(render_all())
+        _show_markdown(render_all())
         return EXIT_OK
-    rule = registry.get(args.code)
+    rule = _rule_named(args.code)
     if rule is None:
-        print(f"gaelint: unknown rule code {args.code!r}; `gaelint rules` lists them", file=sys.stderr)
+        import difflib
+        from . import registry
+        names = [r.name for r in registry.all_rules()] + [r.code for r in registry.all_rules()]
+        close = difflib.get_close_matches(args.code, names, n=1)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        print(f"gaelint: unknown rule code or name {args.code!r}{hint} (`gaelint rules` lists them)", file=sys.stderr)
         return EXIT_ERROR
-    _out(rule.documentation())
+    _show_markdown(rule.documentation())
     return EXIT_OK
 
 
@@ -98,36 +165,90 @@ def cmd_check(args) -> int:
     return checking.main(args)
 
 
-class Terminated(BaseException):
-    """SIGTERM arrived: stop as Ctrl-C does (workers killed, no traceback)."""
-
-
-def _stop_on_signals():
-    """Ctrl-C and SIGTERM (an IDE, ``Popen.terminate()``, a test timeout)
-    stop the run at any moment: the first raises where the main process is,
-    so the worker pool is torn down on the way out; a second one while
-    stopping exits at once. Returns the previous handlers (or None)."""
-    def stop(signum, frame):
-        code = EXIT_TERMINATED if signum == signal.SIGTERM else EXIT_INTERRUPTED
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, lambda s, f: os._exit(EXIT_TERMINATED if s == signal.SIGTERM else EXIT_INTERRUPTED))
-        if code == EXIT_TERMINATED:
-            raise Terminated()
-        raise KeyboardInterrupt()
-
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Exit code of one command; Ctrl-C at any point is 130 and SIGTERM
+    (an IDE, ``Popen.terminate()``, a test timeout) 143, without a traceback."""
+    previous = _stop_on_sigterm()
     try:
-        return {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
-    except ValueError:          # not the main thread (gaelint called from a thread)
+        return _main(argv)
+    except BaseException as exc:
+        if _is_interrupt(exc):
+            return interrupted(EXIT_TERMINATED if _is_interrupt(exc, Terminated) else EXIT_INTERRUPTED)
+        raise
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM arrived: stop as Ctrl-C does (the worker pool is torn down
+    on the way out), then exit 143."""
+
+
+def _on_sigterm(signum, frame) -> None:
+    import os
+    # A second SIGTERM while stopping leaves at once.
+    signal.signal(signal.SIGTERM, lambda s, f: os._exit(EXIT_TERMINATED))
+    raise Terminated()
+
+
+def _stop_on_sigterm():
+    """Install the SIGTERM handler; the previous one, or None when this is
+    not the main thread (gaelint called from a thread)."""
+    try:
+        return signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:
         return None
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def entry() -> int:
+    """The console script (and ``python -m gaelint``): main(); after Ctrl-C
+    or SIGTERM, leave at once with 130 or 143, so nothing that winds down
+    the interpreter (worker pools, a second signal) can print a traceback or
+    change it."""
+    code = main()
+    if code in (EXIT_INTERRUPTED, EXIT_TERMINATED):
+        import os
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        os._exit(code)
+    return code
+
+
+def _is_interrupt(exc: BaseException, kind: type = KeyboardInterrupt) -> bool:
+    """A KeyboardInterrupt (or ``kind``), or an error it caused (an import
+    interrupted half way can surface as a RuntimeError from the machinery)."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, kind):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def interrupted(code: int = EXIT_INTERRUPTED) -> int:
+    # a second Ctrl-C while the interpreter winds down must not print a traceback either
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    try:
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        pass
+    print("gaelint: terminated" if code == EXIT_TERMINATED else "gaelint: interrupted", file=sys.stderr)
+    return code
+
+
+def _main(argv: Optional[Sequence[str]]) -> int:
+    from .config import ConfigError
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
         return EXIT_ERROR
-    previous = _stop_on_signals()
     try:
         handler = {"check": cmd_check, "rules": cmd_rules, "explain": cmd_explain}[args.command]
         return handler(args)
@@ -135,16 +256,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"gaelint: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
-        return EXIT_INTERRUPTED
-    except Terminated:
-        return EXIT_TERMINATED
+        raise
     except Exception as exc:  # noqa: BLE001 - a failure of gaelint itself: say so, exit 2
+        if _is_interrupt(exc):
+            raise
         _internal_error(exc)
         return EXIT_ERROR
-    finally:
-        if previous is not None:
-            for sig, old in previous.items():
-                signal.signal(sig, old)
 
 
 def _internal_error(exc: BaseException) -> None:
@@ -160,4 +277,4 @@ def _internal_error(exc: BaseException) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(entry())

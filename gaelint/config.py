@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import fnmatch
 import os
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +23,8 @@ else:  # pragma: no cover - exercised on 3.9/3.10
 from . import registry
 from .findings import Severity
 
-KEYS = ("select", "extend-select", "ignore", "per-file-ignores", "exclude", "fail-on", "baseline", "severity")
+KEYS = ("select", "extend-select", "ignore", "per-file-ignores", "exclude", "fail-on", "baseline", "severity",
+        "deploy-roots")
 
 
 class ConfigError(Exception):
@@ -39,6 +41,8 @@ class Config:
     fail_on: Severity = Severity.WARNING
     baseline: Optional[Path] = None
     severity: Dict[str, Severity] = field(default_factory=dict)
+    # service yaml -> the directory it deploys (a yaml kept apart from its code)
+    deploy_roots: Dict[Path, Path] = field(default_factory=dict)
     path: Optional[Path] = None     # the file it came from
 
     @property
@@ -144,6 +148,14 @@ def from_mapping(data: dict, where: str, base: Path) -> Config:
         if not isinstance(data["baseline"], str) or not data["baseline"].strip():
             raise ConfigError(f"{where}: 'baseline' must be the path of a baseline file (a string)")
         cfg.baseline = (base / str(data["baseline"])).resolve()
+    roots = data.get("deploy-roots", {})
+    if not isinstance(roots, dict) or not all(isinstance(v, str) for v in roots.values()):
+        raise ConfigError(f"{where}: 'deploy-roots' must be a table of \"path/to/app.yaml\" = \"directory it deploys\"")
+    for yaml_path, root in roots.items():
+        target = (base / root).resolve()
+        if not target.is_dir():
+            raise ConfigError(f"{where}: deploy-roots: {root!r} (for {yaml_path!r}) is not a directory")
+        cfg.deploy_roots[(base / yaml_path).resolve()] = target
     sev = data.get("severity", {})
     if not isinstance(sev, dict):
         raise ConfigError(f"{where}: 'severity' must be a table of CODE = \"error|warning|info\"")
@@ -158,14 +170,25 @@ def from_mapping(data: dict, where: str, base: Path) -> Config:
     return cfg
 
 
-def load_file(path: Path) -> Config:
+def _toml_error(path: Path, exc: Exception) -> ConfigError:
+    """``path:LINE: invalid TOML: ...``, the line as tomllib reports it."""
+    found = re.search(r"\(at line (\d+), column \d+\)", str(exc))
+    line = getattr(exc, "lineno", None) or (int(found.group(1)) if found else None)
+    return ConfigError(f"{path}{f':{line}' if line else ''}: invalid TOML: {exc}")
+
+
+def _read_toml(path: Path) -> dict:
     try:
         with open(path, "rb") as fh:
-            data = tomllib.load(fh)
+            return tomllib.load(fh)
     except OSError as exc:
         raise ConfigError(f"cannot read config {path}: {exc.strerror or exc}") from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+        raise _toml_error(path, exc) from None
+
+
+def load_file(path: Path) -> Config:
+    data = _read_toml(path)
     if path.name == "pyproject.toml":
         data = data.get("tool", {}).get("gaelint", {})
         where = f"{path} [tool.gaelint]"
@@ -187,12 +210,10 @@ def discover(start: Path) -> Optional[Path]:
             return candidate
         candidate = directory / "pyproject.toml"
         if candidate.is_file():
-            try:
-                with open(candidate, "rb") as fh:
-                    if "gaelint" in tomllib.load(fh).get("tool", {}):
-                        return candidate
-            except (OSError, tomllib.TOMLDecodeError):
-                continue
+            # a broken pyproject.toml may hold [tool.gaelint]: an error, never skipped silently
+            tool = _read_toml(candidate).get("tool", {})
+            if isinstance(tool, dict) and "gaelint" in tool:
+                return candidate
     return None
 
 

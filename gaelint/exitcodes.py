@@ -3,4 +3,5 @@ findings; 2 a usage or configuration error, or gaelint itself failed
 (GAE002); 130/143 interrupted."""
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143     # 128 + SIGINT, 128 + SIGTERM, as shells report them
+EXIT_INTERRUPTED = 130   # Ctrl-C (128 + SIGINT), as shells report it
+EXIT_TERMINATED = 143    # SIGTERM (128 + SIGTERM), as shells report it

@@ -19,6 +19,12 @@ Two kinds of rules:
 * :class:`AppRule` reads an app as a whole: its app.yaml model and deploy
   set (``check_app``).
 
+A rule whose findings have one mechanical fix says so: ``fixable`` tells in a
+few words what ``gaelint check --fix`` does, the rule reports each fixable
+finding with the ``fix_data`` its fix needs, and ``fix_app_yaml`` makes the
+edit through the app's editors. An INVALID example with ``fixed`` (the text
+after the fix) tests it like the examples.
+
 Third-party packages add rules through the ``gaelint.rules`` entry-point
 group (a module or a Rule class).
 """
@@ -59,6 +65,10 @@ class Example:
     lines: Optional[Tuple[Optional[int], ...]] = None
     severity: Optional[Severity] = None
     note: str = ""
+    # The text of ``fixed_path`` after ``gaelint check --fix --unsafe-fixes``
+    # (INVALID examples of fixable rules); the rule must not fire after it.
+    fixed: Optional[str] = None
+    fixed_path: str = "app.yaml"
 
 
 def _clean(code: str) -> str:
@@ -75,6 +85,8 @@ def Valid(code: str = "", **kw) -> Example:
 def Invalid(code: str = "", **kw) -> Example:
     if "lines" in kw and kw["lines"] is not None:
         kw["lines"] = tuple(kw["lines"])
+    if kw.get("fixed") is not None:
+        kw["fixed"] = _clean(kw["fixed"])
     return Example(_clean(code), **kw)
 
 
@@ -100,6 +112,7 @@ class Rule:
     why: ClassVar[str] = ""            # docs: why it fails on App Engine
     how_to_fix: ClassVar[str] = ""     # docs: what to do instead
     sources: ClassVar[Tuple[str, ...]] = ()
+    fixable: ClassVar[str] = ""        # docs: what `gaelint check --fix` does ("" : no fix)
     VALID: ClassVar[Sequence[Example]] = ()
     INVALID: ClassVar[Sequence[Example]] = ()
 
@@ -109,6 +122,17 @@ class Rule:
             value = cls.__dict__.get(attr)
             if isinstance(value, str):
                 setattr(cls, attr, textwrap.dedent(value).strip())
+
+    @classmethod
+    def fix_app_yaml(cls, finding, app) -> Optional[str]:
+        """Fix one finding that carries ``fix_data``, through ``app`` (the
+        fix stage's view of the finding's app: ``app.yaml(path=None)`` is a
+        :class:`~gaelint.app.yamledit.YamlEditor` of its app.yaml or the
+        given service yaml, ``app.lines(path)`` the lines of a text file
+        such as ``.gcloudignore``). Returns what it did in a few words, or
+        None when there was nothing left to do (an earlier fix did it).
+        Raise ``YamlEditError`` (or ValueError) when it cannot be done."""
+        raise NotImplementedError(f"{cls.code} declares no fix")
 
     @classmethod
     def family(cls) -> str:
@@ -122,6 +146,8 @@ class Rule:
         parts += ["### What it flags", "", cls.what or cls.summary, ""]
         parts += ["### Why it fails on App Engine", "", cls.why or "-", ""]
         parts += ["### How to fix", "", cls.how_to_fix or cls.fix, ""]
+        if cls.fixable:
+            parts += [f"`gaelint check --fix` {cls.fixable}.", ""]
         bad = [e for e in cls.INVALID if e.code.strip()]
         good = [e for e in cls.VALID if e.code.strip()]
         def fence(e: Example) -> str:   # app.yaml examples (path="app.yaml") are YAML
@@ -165,6 +191,9 @@ class AppRule(Rule):
     """
 
     reports_on: ClassVar[Optional[Tuple[str, ...]]] = None
+    # Reads ``app.production`` (entry points, import graph): runs once the
+    # files are checked and the production model is built.
+    needs_production: ClassVar[bool] = False
 
     @classmethod
     def could_report_on(cls, paths) -> bool:

@@ -15,7 +15,7 @@ from pathlib import Path
 from .app import deployset, discovery
 from .app.context import AppContext
 from .app.appyaml import parse_app_config
-from .app.environment import not_the_python27_sandbox, static_matcher
+from .app.environment import not_the_python27_sandbox, out_of_scope_note, static_matcher
 from .config import Config
 from .engine.check import RuleSet, check_app, check_file
 from .findings import Finding
@@ -59,7 +59,7 @@ def run_stdin(filename: Path, data: bytes, ruleset: RuleSet, config: Config, *, 
     # the same decisions as a run over files on disk
     environment = not_the_python27_sandbox(app.config)
     if environment:
-        result.notices.append(f"{shown}: {environment}, not the python27 standard sandbox: skipped")
+        result.notices.append(f"{shown}: {out_of_scope_note(app.config, environment)}")
         return result
     if path.suffix == ".py" and static_matcher(app.config)(rel):
         result.notices.append(f"{shown}: served as a static file, not imported by the app: not checked")
@@ -82,6 +82,7 @@ def run_stdin(filename: Path, data: bytes, ruleset: RuleSet, config: Config, *, 
     result.files = 1
     result.checked.append(path)
     result.roots.append(app.root)
+    result.configs[app.root] = app.config_path
     result.findings = sorted(postprocess(path, found, ruleset.codes, config, [ctx.root], text=text),
                              key=Finding.sort_key)
     return result

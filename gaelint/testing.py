@@ -27,16 +27,46 @@ def write_app(root: Path, example: Example) -> None:
             target.write_text(content)
 
 
+def _run(rule: Type[Rule], root: Path):
+    from .runner import run, select_rules
+    return run([root], select_rules(Config(), [rule.code]), Config(), jobs=1)
+
+
 def run_example(rule: Type[Rule], example: Example, root: Optional[Path] = None) -> List[Finding]:
     """Findings of ``rule`` (only) on the example app."""
-    from .runner import run, select_rules
-
     if root is None:
         with tempfile.TemporaryDirectory() as tmp:
             return run_example(rule, example, Path(tmp) / "app")
     write_app(root, example)
-    result = run([root], select_rules(Config(), [rule.code]), Config(), jobs=1)
-    return [f for f in result.active if f.code == rule.code]
+    return [f for f in _run(rule, root).active if f.code == rule.code]
+
+
+def check_fix(rule: Type[Rule], example: Example) -> Optional[str]:
+    """None when ``gaelint check --fix --unsafe-fixes`` turns the example's
+    ``fixed_path`` into ``fixed`` and leaves none of the findings it fixed."""
+    from .fix.files import write
+    from .fix.plan import plan
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "app"
+        write_app(root, example)
+        result = _run(rule, root)
+        before = [f for f in result.active if f.code == rule.code]
+        planned = plan(result.findings, result.configs, unsafe=True)
+        if planned.failed:
+            return f"{rule.code} fix failed: " + "; ".join(f"line {f.line}: {why}" for f, why in planned.failed)
+        for change in planned.changes:
+            problem = write(change)
+            if problem:
+                return problem
+        text = (root / example.fixed_path).read_text()
+        if text != example.fixed:
+            return (f"{rule.code} fix of {example.fixed_path}: expected\n{example.fixed}\ngot\n{text}")
+        after = sorted(f.message for f in _run(rule, root).active if f.code == rule.code)
+        unfixable = sorted(f.message for f in before if not f.fixable)
+        if after != unfixable:
+            return f"{rule.code} still fires after the fix: {after} (only {unfixable} have no fix)"
+    return None
 
 
 def check_example(rule: Type[Rule], example: Example, valid: bool) -> Optional[str]:
@@ -57,4 +87,10 @@ def check_example(rule: Type[Rule], example: Example, valid: bool) -> Optional[s
                     + "; ".join(f"line {f.line}: {f.message}" for f in found))
     if example.severity is not None and any(f.severity != example.severity for f in found):
         return f"{rule.code} INVALID example: expected severity {example.severity}, got {[str(f.severity) for f in found]}"
+    if example.fixed is not None:
+        return check_fix(rule, example)
+    if rule.fixable and any(f.fixable for f in found):
+        return f"{rule.code} INVALID example has a fix: give the example `fixed=` (the text after --fix)"
+    if not rule.fixable and any(f.fixable for f in found):
+        return f"{rule.code} reports fix_data but declares no fix (`fixable` and `fix_app_yaml`)"
     return None

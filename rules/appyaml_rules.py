@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import re
 
+from gaelint.app.environment import test_app
 from gaelint.findings import Severity
 from gaelint.knowledge import table
 from gaelint.registry import AppRule, Invalid, Valid
@@ -37,12 +38,15 @@ class AppYamlInvalid(AppRule):
     what = """
         A service yaml (app.yaml, or another yaml with `runtime:` beside it) that does not
         deploy as a python27 service: malformed YAML (with its line), a document that is
-        not a mapping, a missing `runtime`, `runtime: python` or `python-compat`, another
-        runtime (a warning: gaelint's rules are for python27), `api_version` other than
-        1, a missing or non-boolean `threadsafe`, unknown top-level keys (with the closest
-        known one), fields gcloud rejects (`application`, `version`), `env_variables`
-        names that are not identifiers, more than 100 handlers, several scaling settings,
-        invalid `skip_files` regexes, and `skip_files` together with a `.gcloudignore`.
+        not a mapping, a missing `runtime`, `runtime: python` or `python-compat`,
+        `api_version` other than 1, a missing or non-boolean `threadsafe`, unknown
+        top-level keys (with the closest known one), fields gcloud rejects (`application`,
+        `version`; info in a test app, one that sits under `tests/`), `env_variables` names
+        that are not identifiers, more than 100 handlers, several scaling settings, invalid
+        `skip_files` regexes, and `skip_files` together with a `.gcloudignore`.
+
+        A service of another runtime (python3x, go, java, `env: flex`, `vm: true`) is out of
+        scope: the run says so in a note, and no rule reports on it.
 
         dispatch.yaml, cron.yaml, queue.yaml, index.yaml and dos.yaml are configuration
         files, not services: they are not checked as app.yaml.
@@ -53,6 +57,7 @@ class AppYamlInvalid(AppRule):
         the app runs on a retired runtime.
     """
     how_to_fix = "Follow the message: it names the key and what the python27 runtime expects instead."
+    fixable = "removes `application:` and `version:`, which gcloud rejects"
     sources = (
         "SDK appinfo.py (MissingThreadsafe, ENV_VARIABLES, MAX_URL_MAPS, TooManyScalingSettingsError) "
         "and VERSION (gae-facts §6)",
@@ -69,7 +74,15 @@ class AppYamlInvalid(AppRule):
               script: main.app
             env_variables:
               API-KEY: secret
-            """, path="app.yaml", lines=(1, 2, 3, 5, 9)),
+            """, path="app.yaml", lines=(1, 2, 3, 5, 9), fixed="""
+            runtime: python27
+            api_version: 1
+            handler:
+            - url: /.*
+              script: main.app
+            env_variables:
+              API-KEY: secret
+            """),
         Invalid("""
             runtime: python27
             api_version: 1
@@ -110,6 +123,15 @@ class AppYamlInvalid(AppRule):
         for config in service_configs(app):
             self._check(app, config, deploy.uses_gcloudignore)
 
+    @classmethod
+    def fix_app_yaml(cls, finding, app):
+        key = finding.fix_value("remove")
+        doc = app.yaml(finding.path)
+        if key not in doc.data:
+            return None
+        doc.delete((), key)
+        return f"removed `{key}:`"
+
     def _broken(self, app, config) -> None:
         err = config.error
         app.report(self, config.path, err.line, column=err.column,
@@ -118,10 +140,10 @@ class AppYamlInvalid(AppRule):
                    hint="Fix the YAML syntax: check the indentation, quotes and brackets on that line "
                         "and the one above")
 
-    def _check(self, app, config, gcloudignore: bool) -> None:
+    def _check(self, app, config, gcloudignore: bool) -> None:  # noqa: C901 - one check per appinfo rule
         name = config.path.name
-        report = lambda line, problem, hint, severity=None: app.report(  # noqa: E731
-            self, config.path, line or 1, severity=severity, problem=problem, hint=hint)
+        report = lambda line, problem, hint, severity=None, fix_data=None: app.report(  # noqa: E731
+            self, config.path, line or 1, severity=severity, problem=problem, hint=hint, fix_data=fix_data)
         if not isinstance(config.document, dict):
             kind = type(config.document).__name__ if config.document is not None else "an empty document"
             report(1, f"`{name}` must be a mapping of keys (runtime:, handlers: ...), not {kind}",
@@ -135,15 +157,17 @@ class AppYamlInvalid(AppRule):
             report(config.line_of("runtime"),
                    f"`runtime: {runtime}` is rejected: {FACTS['rejected_runtimes'][runtime]}",
                    "Use `runtime: python27` (with `api_version: 1` and `threadsafe:`)")
-        elif runtime != RUNTIME:
-            report(config.line_of("runtime"), f"`runtime: {runtime}` is not python27: gaelint's rules describe the "
-                   "python27 standard runtime and may not apply", "Check this service with a linter for its runtime, "
-                   "or exclude it", Severity.WARNING)
         if runtime == RUNTIME:
             self._python27(config, report, data)
         for key, line in config.top_level_keys:
             if key in FACTS["gcloud_rejected_fields"]:
-                report(line, f"`{key}:` is rejected by gcloud", FACTS["gcloud_rejected_fields"][key])
+                if test_app(app.root):
+                    # a smoke-test app is deployed by hand, if ever: not a failure of the product
+                    report(line, f"`{key}:` is rejected by gcloud [a test app ({test_app(app.root)}): info]",
+                           FACTS["gcloud_rejected_fields"][key], Severity.INFO, fix_data={"remove": key})
+                else:
+                    report(line, f"`{key}:` is rejected by gcloud", FACTS["gcloud_rejected_fields"][key],
+                           fix_data={"remove": key})
             elif key not in KNOWN_KEYS:
                 close = difflib.get_close_matches(key, KNOWN_KEYS, n=1, cutoff=0.6)
                 report(line, f"unknown top-level key `{key}`" + (f": did you mean `{close[0]}`?" if close else ""),

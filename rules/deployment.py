@@ -18,7 +18,8 @@ from typing import List
 from gaelint import registry
 from gaelint.app import deployset, discovery
 from gaelint.findings import Severity
-from gaelint.registry import AppRule, Invalid, Valid
+from gaelint.knowledge import table
+from gaelint.registry import DEFAULT_APP_YAML, AppRule, Invalid, Valid
 
 from .bytecode import PY27_MAGIC, in_pycache, read_pyc, zip_pycs
 
@@ -91,6 +92,39 @@ def _pycs(app, deploy, files) -> List[str]:
     return own_files(app, deploy, files, ".pyc")
 
 
+PYC_PATTERN = r"^(.*/)?.*\.py[co]$"
+DEFAULT_SKIP_ENTRIES = table("app_yaml")["default_skip_files"]["entries"]
+
+
+def _except(regex: str, rel: str) -> str:
+    """``regex``, no longer matching the path ``rel``."""
+    keep = f"(?!{re.escape(rel)}$)"
+    return "^" + keep + regex[1:] if regex.startswith("^") else keep + regex
+
+
+def _editable(app) -> bool:
+    return app.config is not None and app.config.error is None
+
+
+def _skip_entries(doc) -> list:
+    current = doc.get("skip_files")
+    if current is not None and not isinstance(current, (list, str)):
+        raise ValueError("skip_files: is neither a regular expression nor a list of them")
+    return [] if current is None else ([current] if isinstance(current, str) else list(current))
+
+
+def _matches(regex: str, rel: str) -> bool:
+    try:
+        return re.match(regex, rel) is not None
+    except re.error:
+        return False
+
+
+def _loadable_py27(path: Path) -> bool:
+    info = read_pyc(path)[0]
+    return info is not None and info.python27 and not info.problem
+
+
 def _excluded_by(app, deploy, rel: str) -> str:
     """Which part of the configuration leaves ``rel`` out, in words."""
     if deploy.mechanism == "gcloudignore":
@@ -131,8 +165,19 @@ class PyPycDuplicate(AppRule):
         `skip_files` (`- ^(.*/)?.*\\.py[co]$`) or in `.gcloudignore` (`*.pyc`).
     """
     sources = ("appcfg.py FileIterator L2607-2652 and the 'Using Python 2.7' docs on bytecode upload (gae-facts §3)",)
+    fixable = ("excludes .pyc files again: `^(.*/)?.*\\.py[co]$` in skip_files (`*.pyc` in .gcloudignore), or only "
+               "the pairs' .pyc files when a module is uploaded as bytecode alone")
     INVALID = (Invalid("# the app has settings.py and settings.pyc\n" + _UPLOAD_PYC, path="app.yaml", lines=(None,),
-                       files={"settings.py": "VERSION = '1.0'\n", "settings.pyc": PY27_EXAMPLE}),)
+                       files={"settings.py": "VERSION = '1.0'\n", "settings.pyc": PY27_EXAMPLE},
+                       fixed="# the app has settings.py and settings.pyc\n" + _UPLOAD_PYC + "- ^(.*/)?.*\\.py[co]$\n"),
+               Invalid("# fastjson.pyc has no .py: only the pair's .pyc is excluded\n" + _UPLOAD_PYC, path="app.yaml",
+                       lines=(None,), files={"settings.py": "VERSION = '1.0'\n", "settings.pyc": PY27_EXAMPLE,
+                                             "fastjson.pyc": PY27_EXAMPLE},
+                       fixed="# fastjson.pyc has no .py: only the pair's .pyc is excluded\n" + _UPLOAD_PYC
+                       + "- ^settings\\.pyc$\n"),
+               Invalid("import settings\n", files={".gcloudignore": "# sources only\n.git\n",
+                                                    "settings.py": "VERSION = '1.0'\n", "settings.pyc": PY27_EXAMPLE},
+                       path="main.py", lines=(None,), fixed="# sources only\n.git\n*.pyc\n", fixed_path=".gcloudignore"))
     VALID = (Valid(_UPLOAD_PYC + "- ^(.*/)?.*\\.py[co]$  # keep .pyc files out again\n", path="app.yaml",
                    files={"settings.py": "VERSION = '1.0'\n", "settings.pyc": PY27_EXAMPLE}),)
 
@@ -140,9 +185,37 @@ class PyPycDuplicate(AppRule):
         deploy = deploy_of(app)
         why = {"gcloudignore": ".gcloudignore does not exclude .pyc files",
                "skip_files": "skip_files does not exclude .pyc files"}.get(deploy.mechanism, "both are uploaded")
-        for rel in _pycs(app, deploy, deploy.files):
+        pycs = _pycs(app, deploy, deploy.files)
+        # a module uploaded as bytecode alone must stay uploaded
+        alone = any(not deploy.is_deployed(rel[:-1]) for rel in pycs)
+        for rel in pycs:
             if deploy.is_deployed(rel[:-1]):
-                app.report(self, deploy.root / rel, pyc=rel, py=rel[:-1], why=why)
+                fix_data = None
+                if deploy.mechanism == "skip_files" and _editable(app):
+                    fix_data = {"skip_files": "^" + re.escape(rel) + "$" if alone else PYC_PATTERN}
+                elif deploy.mechanism == "gcloudignore":
+                    fix_data = {"gcloudignore": "/" + rel if alone else "*.pyc"}
+                app.report(self, deploy.root / rel, pyc=rel, py=rel[:-1], why=why, fix_data=fix_data)
+
+    @classmethod
+    def fix_app_yaml(cls, finding, app):
+        pattern = finding.fix_value("skip_files")
+        if pattern is not None:
+            doc = app.yaml()
+            current = doc.get("skip_files")
+            if pattern in _skip_entries(doc):
+                return None
+            if isinstance(current, str):
+                doc.set((), "skip_files", [str(current), pattern])
+            else:
+                doc.append(("skip_files",), pattern)
+            return f"added `{pattern}` to skip_files:"
+        ignore = finding.fix_value("gcloudignore")
+        lines = app.lines(app.root / ".gcloudignore")
+        if ignore in [line.strip() for line in lines.lines]:
+            return None
+        lines.append(ignore)
+        return f"added `{ignore}` to .gcloudignore"
 
 
 class PycWrongPython(AppRule):
@@ -240,7 +313,11 @@ class PycNotDeployed(AppRule):
         make sure it was compiled by Python 2.7.
     """
     sources = ("appinfo.py DEFAULT_SKIP_FILES; sandbox.py PathRestrictingImportHook (gae-facts §3)",)
-    INVALID = (Invalid("import fastjson\n", files={"fastjson.pyc": PY27_EXAMPLE}, lines=(None,)),)
+    fixable = ("with `--unsafe-fixes`, uploads the .pyc (Python 2.7 bytecode only, and not a leftover): skip_files "
+               "then excludes every .pyc but that one")
+    INVALID = (Invalid("import fastjson\n", files={"fastjson.pyc": PY27_EXAMPLE}, lines=(None,),
+                       fixed=DEFAULT_APP_YAML + "\nskip_files:\n- ^(.*/)?#.*#$\n- ^(.*/)?.*~$\n"
+                       "- ^(?!fastjson\\.pyc$)(.*/)?.*\\.py[co]$\n- ^(.*/)?.*/RCS/.*$\n- ^(.*/)?\\..*$\n"),)
     VALID = (Valid("import settings\n", files={"settings.py": "VERSION = '1.0'\n", "settings.pyc": PY27_EXAMPLE}),
              Valid("import settings\n", app_yaml=_UPLOAD_PYC, files={"settings.pyc": PY27_EXAMPLE}))
 
@@ -258,8 +335,31 @@ class PycNotDeployed(AppRule):
                 stale = (f" [info: no uploaded file mentions `{leaf}`, "
                          "so it is probably left over from a deleted module]")
                 severity = Severity.INFO
+            fix_data = None
+            if (not stale and deploy.mechanism in ("skip_files", "default_skip_files") and _editable(app)
+                    and _loadable_py27(deploy.root / rel)):
+                fix_data = {"pyc": rel, "unsafe": "yes"}     # uploads bytecode: a choice the author makes
             app.report(self, deploy.root / rel, severity=severity, pyc=rel, py=py, module=module,
-                       why=_excluded_by(app, deploy, rel), stale=stale)
+                       why=_excluded_by(app, deploy, rel), stale=stale, fix_data=fix_data)
+
+    @classmethod
+    def fix_app_yaml(cls, finding, app):
+        rel = finding.fix_value("pyc")
+        doc = app.yaml()
+        current = doc.get("skip_files")
+        if current is None:
+            entries = [_except(regex, rel) if _matches(regex, rel) else regex for regex in DEFAULT_SKIP_ENTRIES]
+            doc.set((), "skip_files", entries)
+            return f"wrote skip_files: (the default), except `{rel}`"
+        changed = 0
+        for index, regex in enumerate(_skip_entries(doc)):
+            if _matches(regex, rel):
+                changed += 1
+                if isinstance(current, str):
+                    doc.set((), "skip_files", _except(regex, rel))
+                else:
+                    doc.set(("skip_files",), index, _except(regex, rel))
+        return f"skip_files: no longer excludes `{rel}`" if changed else None
 
 
 def _mentioned(app, deploy, name: str) -> bool:

@@ -12,8 +12,9 @@ class UnparsableFile(Rule):
     fix = "Fix the file so Python 2.7 can import it, or exclude it with skip_files if it is not part of the app"
     what = """
         A `.py` file that gaelint cannot read (permissions, dangling link), decode
-        (bytes that are not valid in the declared PEP 263 encoding, NUL bytes, binary
-        junk) or parse as Python 2.7 or Python 3. The message gives the reason and
+        (bytes that are not valid in the declared PEP 263 encoding, a UTF-8 byte order mark
+        followed by a `coding:` line that names another encoding, NUL bytes, binary junk)
+        or parse as Python 2.7 or Python 3. The message gives the reason and
         the line. Every other file and rule still runs.
     """
     why = """
@@ -22,8 +23,16 @@ class UnparsableFile(Rule):
         code it could not read.
     """
     how_to_fix = "Fix the syntax or encoding (add a `# -*- coding: ... -*-` line), or keep the file out of the deploy set."
-    INVALID = (Invalid("def handler(:\n    pass\n", lines=(1,)),)
-    VALID = (Valid("print 'hello'\n"),)
+    INVALID = (
+        Invalid("def handler(:\n    pass\n", lines=(1,)),
+        Invalid(files={"main.py": b"\xef\xbb\xbf# -*- coding: latin-1 -*-\nGREETING = 'caf\xc3\xa9'\n"},
+                lines=(1,), note="a UTF-8 byte order mark before a conflicting coding line: both Pythons refuse it"),
+    )
+    VALID = (
+        Valid("print 'hello'\n"),
+        Valid(files={"main.py": b"\xef\xbb\xbf# -*- coding: utf-8 -*-\nGREETING = 'caf\xc3\xa9'\n"},
+              note="a byte order mark with a utf-8 coding line"),
+    )
 
 
 class InternalError(Rule):

@@ -8,6 +8,9 @@ imports httplib. The facts are gaelint/data/urlfetch.json.
 
 Findings are collected while visiting and reported in ``finish``: whether
 this file also sets the variable in ``os.environ`` changes what they say.
+
+Longer than 400 lines: one rule, whose visitors, reports, examples and fix
+all follow the same facts table; split, each part would need the others.
 """
 from __future__ import annotations
 
@@ -20,9 +23,13 @@ from gaelint.analysis.context import UNKNOWN
 from gaelint.findings import Severity
 from gaelint.knowledge import table
 from gaelint.analysis.names import canonical
-from gaelint.registry import Invalid, SourceRule, Valid
+from gaelint.analysis.walk import method_class
+from gaelint.app import catalogue
+from gaelint.registry import DEFAULT_APP_YAML, Invalid, SourceRule, Valid
+
 
 from .handler_scripts import service_configs
+from .library_edits import add_library
 
 DATA = table("urlfetch")
 VAR = DATA["env_var"]["name"]
@@ -85,6 +92,16 @@ def given(ctx, expr) -> bool:
     return True
 
 
+def _own_socket(ctx, node: cst.Attribute) -> bool:
+    """``self.sock`` in a connection subclass that assigns ``self.sock``
+    itself (its own connect() makes the socket, as httplib2's connection
+    classes do): the attribute is its own, not the base class's."""
+    if not isinstance(node.value, cst.Name):
+        return False
+    class_scope = method_class(ctx.site.scope, node.value.value)
+    return class_scope is not None and bool(class_scope.self_attrs.get(node.attr.value))
+
+
 class HttplibNeedsSockets(SourceRule):
     code = "GAE405"
     name = "httplib-needs-sockets"
@@ -101,7 +118,10 @@ class HttplibNeedsSockets(SourceRule):
         `requests` with `cert=`), `set_tunnel()` and `urllib2.ProxyHandler` with an https
         proxy, `fileno()` on a response, `.sock` on a connection, `source_address=`
         (ignored: a warning), and a literal port outside 80-90, 440-450, 1024-65535 (in a
-        connection, a `host:port` or a URL).
+        connection, a `host:port` or a URL). Connections include subclasses of the httplib
+        classes, defined in the file or in another module of the app: `set_tunnel()` and
+        `self.sock` in their methods count, unless the subclass assigns `self.sock` itself
+        (its own `connect()` makes the socket).
 
         Setting the variable from Python (`os.environ['GAE_USE_SOCKETS_HTTPLIB'] = ...`,
         `setdefault`, `update`) is reported too: it only works before httplib is first
@@ -131,6 +151,9 @@ class HttplibNeedsSockets(SourceRule):
     """
     sources = ("SDK dist27/httplib.py and dist27/gae_override/httplib.py; docs python/sockets and "
                "outbound-requests (gae-facts §5)",)
+    fixable = ("adds `ssl` under `libraries:` for HTTPS over sockets; with `--unsafe-fixes` also sets "
+               "`GAE_USE_SOCKETS_HTTPLIB: 'true'` under `env_variables:` (every request of the app then goes "
+               "over the Sockets API, which needs billing)")
     # requests.get/post/... need the word `requests` in the file (its import);
     # their own leaves (get, post, request) are too common to be triggers.
     triggers = tuple(sorted({_leaf(n) for n in [*CONNECTIONS, *(u for u in URL_CALLS if not u.startswith("requests.")),
@@ -158,6 +181,13 @@ class HttplibNeedsSockets(SourceRule):
             conn = httplib.HTTPSConnection('api.example.com', context=None)
             page = urllib2.urlopen('https://example.com/', cadefault=False)
             """),
+        Valid("""
+            import httplib, socket
+            class DirectConnection(httplib.HTTPConnection):
+                def connect(self):
+                    self.sock = socket.create_connection((self.host, self.port), self.timeout)
+                    self.sock.settimeout(self.timeout)
+            """, note="a subclass whose own connect() makes the socket"),
     )
     INVALID = (
         Invalid("""
@@ -169,16 +199,47 @@ class HttplibNeedsSockets(SourceRule):
             raw = conn.sock
             legacy = httplib.HTTPConnection('legacy.example.com', 8)
             page = urllib2.urlopen('http://example.com:500/status')
-            """, lines=(2, 3, 5, 6, 7, 8)),
+            """, lines=(2, 3, 5, 6, 7, 8), fixed="""
+            runtime: python27
+            api_version: 1
+            threadsafe: true
+
+            handlers:
+            - url: /.*
+              script: main.app
+
+            env_variables:
+              GAE_USE_SOCKETS_HTTPLIB: 'true'
+
+            libraries:
+            - name: ssl
+              version: "2.7.11"
+            """),
         Invalid("""
             import os
             import urllib2
             os.environ['GAE_USE_SOCKETS_HTTPLIB'] = 'true'
-            """, lines=(3,)),
+            """, lines=(3,), fixed=DEFAULT_APP_YAML + "\nenv_variables:\n  GAE_USE_SOCKETS_HTTPLIB: 'true'\n\n"
+                                   'libraries:\n- name: ssl\n  version: "2.7.11"\n'),
         Invalid("""
             import httplib
             conn = httplib.HTTPSConnection('api.example.com')
-            """, app_yaml=_SOCKETS_APP_YAML, lines=(2,)),
+            """, app_yaml=_SOCKETS_APP_YAML, lines=(2,), fixed=_SOCKETS_APP_YAML + 'libraries:\n- name: ssl\n  version: "2.7.11"\n'),
+        Invalid("""
+            import httplib
+            from net.proxies import TunnelConnection
+            class TimeoutConnection(httplib.HTTPSConnection):
+                def connect(self):
+                    httplib.HTTPSConnection.connect(self)
+                    self.sock.settimeout(30)
+            conn = TunnelConnection('proxy.example.com', 3128)
+            conn.set_tunnel('internal.example.com', 443)
+            """, files={"net/__init__.py": "",
+                        "net/proxies.py": "import httplib\n\n\nclass TunnelConnection(httplib.HTTPSConnection):\n"
+                                          "    debuglevel = 0\n"},
+            lines=(6, 8), note="subclasses of httplib connections, here and in another module of the app",
+            fixed=DEFAULT_APP_YAML + "\nenv_variables:\n  GAE_USE_SOCKETS_HTTPLIB: 'true'\n\n"
+                  'libraries:\n- name: ssl\n  version: "2.7.11"\n'),
     )
 
     # -- visiting ---------------------------------------------------------------
@@ -245,7 +306,8 @@ class HttplibNeedsSockets(SourceRule):
             self._url_call(ctx, node, VERBS[method], f"{ctx.dotted(func) or method}")
 
     def visit_Attribute(self, node: cst.Attribute, ctx) -> None:
-        if node.attr.value == METHODS["socket_attribute"] and ctx.origin(node.value) in CONNECTIONS:
+        if node.attr.value == METHODS["socket_attribute"] and ctx.origin(node.value) in CONNECTIONS \
+                and not _own_socket(ctx, node):
             self._feature(ctx, node, f"`{ctx.dotted(node)}`: connections of the urlfetch-backed httplib have no "
                                      "socket (connect() does nothing, `.sock` does not exist)")
 
@@ -331,24 +393,43 @@ class HttplibNeedsSockets(SourceRule):
         facts = ctx.app.memo("GAE405.app", lambda: _app_facts(ctx.app))
         if facts is None:
             return
+        # --fix edits the app's own app.yaml, when it has one
+        editable = ctx.app.config is not None and ctx.app.config.error is None
         if facts["var"]:
             if not facts["ssl"]:
                 for node, site, shown in state["https"]:
                     ctx.report(self, node, site=site, what=(
                         f"{shown} uses HTTPS over the socket-based httplib (app.yaml sets {VAR}), which needs "
                         "the `ssl` library: app.yaml lists no `ssl` under libraries:"),
-                        fix="Add `- name: ssl` and `version: latest` under libraries: in app.yaml")
+                        fix="Add `- name: ssl` and `version: latest` under libraries: in app.yaml",
+                        fix_data={"ssl": "yes"} if editable else None)
             return
-        works = self._report_setters(ctx, state)
+        env_fix = {"env": "yes", "unsafe": "yes"} if editable else None
+        works = self._report_setters(ctx, state, env_fix)
         for node, site, what, severity, fix in state["features"]:
             text = f"{what}; app.yaml sets no {VAR} under env_variables:"
             if works:
                 text += (f" (this file sets {VAR} in os.environ, which only helps if that runs before httplib "
                          "is first imported)")
                 severity = Severity.WARNING
-            ctx.report(self, node, site=site, what=text, severity=severity, fix=fix)
+            ctx.report(self, node, site=site, what=text, severity=severity, fix=fix, fix_data=env_fix)
 
-    def _report_setters(self, ctx, state) -> bool:
+    @classmethod
+    def fix_app_yaml(cls, finding, app):
+        doc = app.yaml()
+        done = []
+        if finding.fix_value("env"):
+            env = doc.get("env_variables")
+            if env is None or VAR not in env:
+                doc.set(("env_variables",), VAR, "true", quote="'")
+                done.append(f"set {VAR}: 'true' under env_variables:")
+        # the socket-based httplib serves HTTPS only with the ssl library
+        added = add_library(doc, DATA["ssl_library"]["name"], catalogue.recommended(DATA["ssl_library"]["name"]))
+        if added:
+            done.append(f"added {added} under libraries:")
+        return "; ".join(done) or None
+
+    def _report_setters(self, ctx, state, fix_data) -> bool:
         """Report each place that sets the variable from Python; True when
         one of them may work (set before this file imports httplib)."""
         body = {id(stmt): i for i, stmt in enumerate(ctx.module.body)}
@@ -357,7 +438,7 @@ class HttplibNeedsSockets(SourceRule):
         works = False
         for node, site, how in state["setters"]:
             if how == "putenv":
-                ctx.report(self, node, site=site, fix=fix, what=(
+                ctx.report(self, node, site=site, fix=fix, fix_data=fix_data, what=(
                     f"`os.putenv('{VAR}', ...)` does not change os.environ, which is what httplib checks: "
                     "it has no effect"))
                 continue
@@ -369,13 +450,13 @@ class HttplibNeedsSockets(SourceRule):
             else:
                 earlier = []  # nested in a module-level if/try: order unknown
             if earlier:
-                ctx.report(self, node, site=site, fix=fix, what=(
+                ctx.report(self, node, site=site, fix=fix, fix_data=fix_data, what=(
                     f"{VAR} is set in os.environ after this file imported "
                     + ("httplib" if earlier[0] == "httplib" else f"`{earlier[0]}`, which imports httplib")
                     + ": too late, httplib has already chosen URL Fetch"))
             else:
                 works = True
-                ctx.report(self, node, site=site, fix=fix, severity=Severity.WARNING, what=(
+                ctx.report(self, node, site=site, fix=fix, severity=Severity.WARNING, fix_data=fix_data, what=(
                     f"{VAR} set in os.environ only takes effect if this runs before anything imports httplib "
                     "(urllib, urllib2, requests and many libraries do)"))
         return works

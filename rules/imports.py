@@ -6,17 +6,19 @@ module through Python 2's implicit relative import, or a vendored directory
 put on sys.path, see gaelint/app/vendoring.py) and ``google.appengine`` are
 never reported; neither is an import inside ``try:`` whose ``except
 ImportError`` has a fallback. Files inside a vendored directory (lib/) are
-third-party code whose imports are often optional or never reached, so
-these rules leave them to GAE304. The knowledge is in
-gaelint/data/c_modules.json and gaelint/data/third_party_c.json.
+third-party code whose imports are often optional or never reached: GAE301
+reports a stdlib C module they import at the vendored-code severity (info,
+lowered by the engine), the other rules leave them to GAE304. The knowledge
+is in gaelint/data/c_modules.json and gaelint/data/third_party_c.json.
 """
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Tuple
+from typing import ClassVar, Dict, List, Optional, Tuple
 
 import libcst as cst
 
 from gaelint.analysis import names as _names
+from gaelint.app import catalogue
 from gaelint.findings import Severity
 from gaelint.knowledge import table
 from gaelint.registry import Invalid, SourceRule, Valid
@@ -30,6 +32,10 @@ BLOCKED = frozenset((set(C["c_modules"]["modules"]) - WHITELIST - set(C["importa
                     | set(DEPENDS))
 GROUP_FIX = {m: g["fix"] for g in C["groups"].values() for m in g["modules"]}
 THIRD = {imp: (pkg, spec) for pkg, spec in table("third_party_c")["packages"].items() for imp in spec["imports"]}
+# catalogue libraries that are GAE303, not GAE302, when app.yaml does not list them
+CATALOGUE_C = {imp: (pkg, spec) for pkg, spec in table("third_party_c")["catalogue_c_packages"].items()
+               if pkg != "source" for imp in spec["imports"]}
+CATALOGUE_C_LIBRARIES = frozenset(spec["library"] for _, spec in CATALOGUE_C.values())
 
 
 def longest(dotted: str, keys) -> Optional[str]:
@@ -75,7 +81,15 @@ def _loaded(raw: str) -> str:
 
 class ImportRule(SourceRule):
     """Base: calls :meth:`check` once per imported module the runtime would
-    look up outside the app (``raw`` as written, ``name`` canonical)."""
+    look up outside the app (``raw`` as written, ``name`` canonical). Each
+    finding's cause is ``<cause_kind>:<key>`` (``module:sqlite3``), the key
+    :meth:`check` returns: one missing library is one problem."""
+
+    cause_kind: ClassVar[str] = "module"
+
+    # whether imports in vendored third-party code (lib/) are reported (the
+    # engine lowers them to info) or left alone
+    reports_vendored_code = False
 
     def visit_Import(self, node: cst.Import, ctx) -> None:
         for alias in node.names:
@@ -97,7 +111,7 @@ class ImportRule(SourceRule):
         self._consider(candidates, f"from {module} import {shown}", node, ctx)
 
     def _consider(self, candidates: List[str], statement: str, node, ctx) -> None:
-        if ctx.site.import_fallback or self._in_vendored_code(ctx):
+        if ctx.site.import_fallback or (not self.reports_vendored_code and self._in_vendored_code(ctx)):
             return
         module = candidates[-1]       # `from module import a, b`: the module comes last
         reported = set()
@@ -113,10 +127,13 @@ class ImportRule(SourceRule):
             key = self.check(raw, _names.canonical(raw), ctx)
             if key is not None and key[0] not in reported:
                 reported.add(key[0])
-                ctx.report(self, node, statement=statement, **key[1])
+                fields = dict(key[1])
+                ctx.report(self, node, statement=statement, cause=f"{self.cause_kind}:{key[0]}",
+                           message=fields.pop("message", None), fix=fields.pop("fix", None), **fields)
 
     def check(self, raw: str, name: str, ctx) -> Optional[Tuple[str, dict]]:
-        """(key, message fields) when the import fails, else None."""
+        """(key, message fields) when the import fails, else None; the fields
+        may carry a ``message`` or ``fix`` template of their own."""
         raise NotImplementedError
 
     @staticmethod
@@ -140,6 +157,7 @@ class UnavailableStdlibModule(ImportRule):
     name = "unavailable-stdlib-module"
     severity = Severity.ERROR
     summary = "Import of a standard-library module whose C part the python27 sandbox does not load."
+    reports_vendored_code = True
     message = "`{statement}` fails on App Engine: {why}"
     fix = "{fix}"
     what = """
@@ -157,6 +175,10 @@ class UnavailableStdlibModule(ImportRule):
         `ssl` (a `libraries:` entry, GAE302); imports inside `try:` with an `except
         ImportError` fallback; a module of the same name that the app ships itself. Windows-only
         modules (`_winreg`, `msvcrt`) are left alone: code imports them behind platform checks.
+
+        In vendored third-party code (a directory the app puts on `sys.path`, such as lib/)
+        such an import is reported at info, the severity of vendored code: the package may
+        import the module only on paths the app never takes.
     """
     why = """
         The python27 runtime is a "pure Python" environment: its import hook loads a C module
@@ -206,6 +228,15 @@ class UnavailableStdlibModule(ImportRule):
             from six.moves import tkinter
             from ctypes import util
             """, lines=(1, 2)),
+        Invalid("""
+            import os
+            import termios
+            def terminal_width():
+                return os.environ.get('COLUMNS', 80)
+            """, path="lib/clickish/termui.py",
+            files={"appengine_config.py": "from google.appengine.ext import vendor\nvendor.add('lib')\n",
+                   "lib/clickish/__init__.py": ""},
+            lines=(2,), severity=Severity.INFO, note="in vendored code: the vendored-code severity"),
     )
 
     def check(self, raw, name, ctx):
@@ -223,6 +254,7 @@ class UnavailableStdlibModule(ImportRule):
 
 
 class ThirdPartyCExtension(ImportRule):
+    cause_kind = "package"
     code = "GAE303"
     name = "third-party-c-extension"
     severity = Severity.ERROR
@@ -236,10 +268,13 @@ class ThirdPartyCExtension(ImportRule):
         `pylibmc`, `pyodbc`, ... The message names the compiled part and the fix a pure-Python
         or catalogue alternative.
 
-        Packages the catalogue offers (`lxml`, `numpy`, `PIL`, `Crypto`, `MySQLdb`,
-        `psycopg2`, `ujson`, ...) are GAE302, never this rule. A package vendored in the app
-        (lib/ on sys.path) is the app's own: its import is not reported here, and its
-        compiled files are GAE304.
+        Also `psycopg2` and `ujson` while app.yaml does not list them under `libraries:`.
+        They are catalogue libraries too, so which code wins: for these two, GAE303 (they are
+        C packages that code gets from pip, and only the runtime's own build loads); for the
+        other compiled catalogue libraries (`lxml`, `numpy`, `PIL`, `Crypto`, `MySQLdb`,
+        `ssl`, ...) GAE302, never this rule. With the `libraries:` entry, neither fires. A
+        package vendored in the app (lib/ on sys.path) is the app's own: its import is not
+        reported here, and its compiled files are GAE304.
 
         How the list was made: it is hand-curated for gaelint
         (gaelint/data/third_party_c.json) from widely used PyPI packages whose import needs a
@@ -265,7 +300,7 @@ class ThirdPartyCExtension(ImportRule):
         "https://cloud.google.com/appengine/docs/python/tools/using-libraries-python-27 ('pure Python code with no C extensions')",
         "gaelint/data/third_party_c.json (curated list, see above)",
     )
-    triggers = tuple(sorted({imp.split(".")[0] for imp in THIRD}))
+    triggers = tuple(sorted({imp.split(".")[0] for imp in [*THIRD, *CATALOGUE_C]}))
 
     VALID = (
         Valid("""
@@ -281,6 +316,12 @@ class ThirdPartyCExtension(ImportRule):
             """, files={"appengine_config.py": "from google.appengine.ext import vendor\nvendor.add('lib')\n",
                         "lib/regex/__init__.py": "compile = None\n"},
             note="a vendored pure-Python package of the same name is the app's own"),
+        Valid("""
+            import psycopg2
+            import ujson
+            """, app_yaml="runtime: python27\napi_version: 1\nthreadsafe: true\nhandlers:\n- url: /.*\n"
+                          "  script: main.app\nlibraries:\n- name: psycopg2\n  version: \"2.8.3\"\n"
+                          "- name: ujson\n  version: \"1.35\"\n", note="the runtime's builds, listed under libraries:"),
     )
     INVALID = (
         Invalid("""
@@ -288,11 +329,23 @@ class ThirdPartyCExtension(ImportRule):
             from cryptography.fernet import Fernet
             import psutil, bcrypt
             """, lines=(1, 2, 3, 3)),
+        Invalid("""
+            import psycopg2
+            import ujson
+            def connect(dsn):
+                return psycopg2.connect(dsn)
+            """, lines=(1, 2), note="psycopg2 and ujson while app.yaml does not list them"),
     )
 
     def check(self, raw, name, ctx):
         key = longest(name, THIRD)
-        if key is None:
-            return None
-        package, spec = THIRD[key]
+        if key is not None:
+            package, spec = THIRD[key]
+        else:
+            key = longest(name, CATALOGUE_C)
+            if key is None:
+                return None
+            package, spec = CATALOGUE_C[key]
+            if spec["library"] in catalogue.enabled(ctx.app):
+                return None
         return package, {"package": package, "needs": spec["needs"], "instead": spec["instead"]}

@@ -15,7 +15,9 @@ from gaelint.app.catalogue import LIBRARIES
 from gaelint.findings import Severity
 from gaelint.registry import AppRule, Invalid, Valid
 
-from .imports import ImportRule
+from .handler_scripts import service_configs
+from .imports import CATALOGUE_C_LIBRARIES, ImportRule
+from .library_edits import acceptable, add_companions, add_library, entries, listed, version_quote
 
 PIP_NAMES = catalogue.DATA["pip_names"]["names"]
 PYTHON27_YAML = "runtime: python27\napi_version: 1\nthreadsafe: true\n\nhandlers:\n- url: /.*\n  script: main.app\n"
@@ -26,11 +28,11 @@ def _quoted(versions) -> str:
 
 
 def _entry(name: str) -> str:
-    lib = LIBRARIES[name]
-    return f'`- name: {name}` / `version: "{lib["latest"]}"`'
+    return f'`- name: {name}` / `version: "{catalogue.recommended(name)}"`'
 
 
 class LibraryNotDeclared(ImportRule):
+    cause_kind = "library"
     code = "GAE302"
     name = "library-not-declared"
     severity = Severity.ERROR
@@ -39,9 +41,9 @@ class LibraryNotDeclared(ImportRule):
     fix = "Add {entry} under `libraries:` in app.yaml{more}"
     what = """
         An import of a module that the python27 runtime provides only as a `libraries:` entry
-        of app.yaml (`lxml`, `numpy`, `PIL`, `Crypto` for pycrypto, `MySQLdb`, `psycopg2`,
-        `ssl`, `jinja2`, `markupsafe`, `django`, `flask`, `matplotlib`, `ujson`, `grpc` for
-        grpcio, `google.protobuf` for protobuf, `concurrent.futures` for futures,
+        of app.yaml (`lxml`, `numpy`, `PIL`, `Crypto` for pycrypto, `MySQLdb`, `ssl`,
+        `jinja2`, `markupsafe`, `django`, `flask`, `matplotlib`, `grpc` for grpcio,
+        `google.protobuf` for protobuf, `concurrent.futures` for futures,
         `pkg_resources` for setuptools, `endpoints`, `enum`, ...) while app.yaml does not
         enable it. The fix names the entry to add with the catalogue's latest version.
 
@@ -49,7 +51,9 @@ class LibraryNotDeclared(ImportRule):
         protorpc, werkzeug); companions that a listed library brings along (listing jinja2
         enables markupsafe and setuptools, flask enables click, itsdangerous, jinja2 and
         werkzeug); a copy vendored in the app (lib/ on sys.path); imports inside `try:` with
-        an `except ImportError` fallback.
+        an `except ImportError` fallback. `psycopg2` and `ujson` are catalogue libraries and
+        C packages at once: without their entry they are GAE303 (third-party C extension),
+        never this rule.
     """
     why = """
         These libraries are not on the runtime's `sys.path` unless app.yaml asks for them, and
@@ -73,6 +77,8 @@ class LibraryNotDeclared(ImportRule):
         "https://cloud.google.com/appengine/docs/python/tools/built-in-libraries-27",
     )
     triggers = tuple(sorted(catalogue.undeclarable_import_words()))
+    fixable = ("adds the library under `libraries:` in app.yaml (creating the section), at the newest version "
+               "the runtime supports that is not deprecated, with the libraries it requires")
 
     VALID = (
         Valid("""
@@ -85,6 +91,10 @@ class LibraryNotDeclared(ImportRule):
             except ImportError:
                 numpy = None
             """, app_yaml=PYTHON27_YAML + "libraries:\n- name: lxml\n  version: latest\n- name: jinja2\n  version: \"2.6\"\n"),
+        Valid("""
+            import psycopg2
+            import ujson
+            """, note="catalogue libraries that are C packages too: GAE303 reports them"),
     )
     INVALID = (
         Invalid("""
@@ -93,7 +103,35 @@ class LibraryNotDeclared(ImportRule):
             from Crypto.Cipher import AES
             import ssl
             from concurrent import futures
-            """, lines=(1, 2, 3, 4, 5)),
+            """, lines=(1, 2, 3, 4, 5), fixed="""
+            runtime: python27
+            api_version: 1
+            threadsafe: true
+
+            handlers:
+            - url: /.*
+              script: main.app
+
+            libraries:
+            - name: lxml
+              version: "3.7.3"
+            - name: numpy
+              version: "1.6.1"
+            - name: pycrypto
+              version: "2.6.1"
+            - name: ssl
+              version: "2.7.11"
+            - name: futures
+              version: "3.0.5"
+            """),
+        Invalid("""
+            import jinja2
+            """, app_yaml=PYTHON27_YAML + "\n# Libraries the runtime provides\nlibraries:\n- name: webapp2  # routing\n"
+                                          "  version: '2.5.2'\n\n# keep last\nbuiltins:\n- deferred: on\n",
+            lines=(1,), fixed=PYTHON27_YAML + "\n# Libraries the runtime provides\nlibraries:\n- name: webapp2  # routing\n"
+                                                "  version: '2.5.2'\n- name: jinja2\n  version: '2.6'\n"
+                                                "- name: markupsafe\n  version: '0.15'\n- name: setuptools\n"
+                                                "  version: '36.6.0'\n\n# keep last\nbuiltins:\n- deferred: on\n"),
     )
 
     def check(self, raw, name, ctx):
@@ -101,21 +139,45 @@ class LibraryNotDeclared(ImportRule):
         if hit is None:
             return None
         _, libs = hit
+        if CATALOGUE_C_LIBRARIES.intersection(libs):
+            return None                 # psycopg2, ujson: GAE303 reports them
         enabled = catalogue.enabled(ctx.app)
         if any(lib in enabled for lib in libs):
             return None
         first = libs[0]
+        replacement = catalogue.instead(first)
+        if replacement is not None:
+            gone = catalogue.decommissioned(first, LIBRARIES[first]["latest"]) or {}
+            return first, {"library": first, "fix": replacement[0].upper() + replacement[1:], "message": (
+                "`{statement}` needs the `{library}` library, which the runtime no longer serves: " + gone.get(
+                    "why", "it was decommissioned"))}
         more: List[str] = []
         others = [v for v in LIBRARIES[first]["versions"]
-                  if v not in LIBRARIES[first]["deprecated"] and v != LIBRARIES[first]["latest"]]
+                  if v not in LIBRARIES[first]["deprecated"] and v != catalogue.recommended(first)]
         if others:
             more.append(f"also supported: {_quoted(others)}")
         if len(libs) > 1:
             more.append("or " + ", ".join(_entry(n) for n in libs[1:]))
+        misnamed = False
         for entry in getattr(ctx.app.config, "libraries", None) or ():
             if entry.name and entry.name not in LIBRARIES and _guess(entry.name) == first:
                 more.append(f"app.yaml's `{entry.name}` entry is not a catalogue name: rename it")
-        return first, {"library": first, "entry": _entry(first), "more": f" ({'; '.join(more)})" if more else ""}
+                misnamed = True
+        config = ctx.app.config
+        # --fix adds the entry to a readable app.yaml; a misnamed entry is renamed by hand
+        fixable = config is not None and config.error is None and not misnamed
+        return first, {"library": first, "entry": _entry(first), "more": f" ({'; '.join(more)})" if more else "",
+                       "fix_data": {"library": first} if fixable else None}
+
+    @classmethod
+    def fix_app_yaml(cls, finding, app):
+        name = finding.fix_value("library")
+        doc = app.yaml()
+        version = catalogue.recommended(name)
+        added = add_library(doc, name, version)
+        if added is None:
+            return None
+        return "added " + ", ".join([added] + add_companions(doc, name, version)) + " under libraries:"
 
 
 class BadLibraryEntry(AppRule):
@@ -127,22 +189,22 @@ class BadLibraryEntry(AppRule):
     message = "{what}"
     fix = "{fix}"
     what = """
-        Each `libraries:` entry of app.yaml, checked as appinfo checks it: an unknown name
-        (the closest catalogue name is suggested: `Pillow` -> `PIL`), an unsupported version
-        (the supported ones are listed), an unquoted version that YAML reads as a number
-        (`version: 3.10` is 3.1), a missing `name` or `version`, a duplicate entry, and
-        `libraries:` under a runtime other than python27: errors, because the deployment is
-        refused. A deprecated version is a warning (appinfo logs one).
+        Each `libraries:` entry of every python27 service yaml, checked as appinfo and gcloud
+        check it: an unknown name (the closest catalogue name is suggested: `Pillow` ->
+        `PIL`), an unsupported version (the supported ones are listed), an unquoted version
+        that YAML reads as a number (`version: 3.10` is 3.1), a missing `name` or `version`,
+        a duplicate entry, and a decommissioned version (`ssl` 2.7, whose deploys gcloud
+        blocks; `endpoints` 1.0, shut down in 2018): errors, because the deployment is
+        refused or the library is gone. A deprecated version is a warning (appinfo logs
+        one). At info: `version: latest` where the catalogue's latest_version is not its
+        newest version (django's `latest` is 1.4, not 1.11). `latest` is otherwise fine:
+        the python27 catalogue no longer changes, so it does not float.
 
-        At info severity: a library whose REQUIRED_LIBRARIES companions are not listed
-        (jinja2 2.6 needs markupsafe and setuptools, matplotlib needs numpy, flask needs
-        click, itsdangerous, jinja2 and werkzeug, django 1.11 needs pytz, grpcio needs
-        protobuf, enum, futures, six and setuptools). appinfo adds them itself
-        (`GetAllLibraries`), so nothing fails, but at versions app.yaml does not show
-        (jinja2 brings setuptools 0.6c11, a deprecated version). Also at info: `version:
-        latest` where the catalogue's latest_version is not its newest version (django's
-        `latest` is 1.4, not 1.11). `latest` is otherwise fine: the python27 catalogue no
-        longer changes, so it does not float.
+        Not findings: the REQUIRED_LIBRARIES companions of a listed library (jinja2 brings
+        markupsafe and setuptools, flask brings click, itsdangerous, jinja2 and werkzeug):
+        appinfo adds them itself (`GetAllLibraries`). A service yaml of another runtime is
+        out of scope: the run says so in a note, which also names a `libraries:` section
+        there (gcloud refuses it on any runtime but python27).
     """
     why = """
         appinfo refuses an app.yaml with an unknown library (`the library "X" is not
@@ -152,6 +214,10 @@ class BadLibraryEntry(AppRule):
         fails.
     """
     how_to_fix = "Use a name and a version from the catalogue (the message lists them), quoted."
+    fixable = ("renames an entry written with its PyPI name or another case (`Pillow` -> `PIL`), quotes a "
+               "version YAML reads as a number, sets a missing or unsupported version to the newest "
+               "supported one (for a decommissioned version, the one gcloud names) and removes a duplicate entry; with "
+               "`--unsafe-fixes` also replaces a deprecated version and keeps the first of two differing entries")
     sources = (
         "SDK google/appengine/api/appinfo.py Library.CheckInitialized, AppInfoExternal.CheckInitialized, GetAllLibraries, REQUIRED_LIBRARIES (gae-facts §2)",
         "https://cloud.google.com/appengine/docs/python/tools/built-in-libraries-27",
@@ -165,52 +231,62 @@ class BadLibraryEntry(AppRule):
     INVALID = (
         Invalid(PYTHON27_YAML + "libraries:\n- name: Pillow\n  version: \"1.1.7\"\n- name: lxml\n  version: \"2.4\"\n"
                 "- name: yaml\n  version: 3.10\n- name: lxml\n  version: latest\n",
-                path="app.yaml", lines=(9, 12, 14, 15)),
-        Invalid(PYTHON27_YAML + "libraries:\n- name: pycrypto\n  version: \"2.3\"\n",
-                path="app.yaml", lines=(10,), severity=Severity.WARNING),
-        Invalid(PYTHON27_YAML + "libraries:\n- name: flask\n  version: \"0.12\"\n",
-                path="app.yaml", lines=(9,), severity=Severity.INFO),
+                path="app.yaml", lines=(9, 12, 14, 15),
+                fixed=PYTHON27_YAML + "libraries:\n- name: PIL\n  version: \"1.1.7\"\n- name: lxml\n"
+                "  version: \"3.7.3\"\n- name: yaml\n  version: \"3.10\"\n"),
+        Invalid(PYTHON27_YAML + "libraries:\n- name: pycrypto\n  version: \"2.3\"  # pinned in 2013\n",
+                path="app.yaml", lines=(10,), severity=Severity.WARNING,
+                fixed=PYTHON27_YAML + "libraries:\n- name: pycrypto\n  version: \"2.6.1\"  # pinned in 2013\n"),
+        Invalid(PYTHON27_YAML + "libraries:\n- name: ssl\n  version: \"2.7\"\n- name: flask\n  version: \"0.12\"\n",
+                path="app.yaml", lines=(10,), severity=Severity.ERROR,
+                fixed=PYTHON27_YAML + "libraries:\n- name: ssl\n  version: \"2.7.11\"\n- name: flask\n  version: \"0.12\"\n"),
     )
 
     def check_app(self, app) -> None:
-        config = app.config
-        if config is None or config.error is not None or not config.libraries:
-            return
+        for config in service_configs(app):
+            if config.libraries:
+                self._check_config(app, config)
+
+    def _check_config(self, app, config) -> None:
         self.app, self.path = app, config.path
-        if config.runtime and config.runtime != "python27" and not _vm_python27(config.data):
-            self._report(config.line_of("libraries"), f"`libraries:` is only supported by the python27 runtime, and this app.yaml says `runtime: {config.runtime}`",
-                         "Remove `libraries:` (list the packages in requirements.txt on other runtimes), or use runtime: python27")
-            return
         listed = {e.name for e in config.libraries}
-        seen = set()
+        first_version = {}
         for e in config.libraries:
             line = e.name_line or e.line
             if e.name is None:
                 self._report(e.line, "a `libraries:` entry without a `name:`", "Give each entry a `name:` and a `version:`")
             elif e.name not in LIBRARIES:
                 self._unknown(e, line)
-            elif e.name in seen:
-                self._report(line, f"duplicate `libraries:` entry for {e.name}", f"List {e.name} once")
+            elif e.name in first_version:
+                # appinfo refuses the file either way; which version was meant is a guess
+                self._report(line, f"duplicate `libraries:` entry for {e.name}", f"List {e.name} once",
+                             fix_data={"action": "drop-duplicate", "library": e.name,
+                                       "unsafe": "no" if e.version == first_version[e.name] else "yes"})
             else:
-                seen.add(e.name)
+                first_version[e.name] = e.version
                 self._version(e, line, listed)
 
-    def _report(self, line, what, fix, severity: Optional[Severity] = None) -> None:
-        self.app.report(self, self.path, line, what=what, fix=fix, severity=severity)
+    def _report(self, line, what, fix, severity: Optional[Severity] = None, fix_data=None) -> None:
+        self.app.report(self, self.path, line, what=what, fix=fix, severity=severity, fix_data=fix_data)
 
     def _unknown(self, e, line) -> None:
         guess = _guess(e.name)
         hint = f"Did you mean `{guess}`? " if guess else ""
+        # a PyPI name or another spelling of a catalogue name is renamed; a near miss is not
+        exact = PIP_NAMES.get(e.name.lower()) or {n.lower(): n for n in LIBRARIES}.get(e.name.lower())
         self._report(line, f'the library "{e.name}" is not in the python27 `libraries:` catalogue',
                      hint + "Supported: " + ", ".join(sorted(LIBRARIES, key=str.lower))
-                     + "; vendor a pure-Python package in lib/ instead")
+                     + "; vendor a pure-Python package in lib/ instead",
+                     fix_data={"action": "rename", "library": e.name, "to": exact} if exact else None)
 
     def _version(self, e, line, listed) -> None:
         lib = LIBRARIES[e.name]
         vline = e.version_line or line
+        best = catalogue.recommended(e.name)
+        set_best = {"action": "version", "library": e.name, "version": best}
         if e.version is None:
             self._report(line, f"the `libraries:` entry for {e.name} has no `version:`",
-                         f'Add `version: "{lib["latest"]}"` (appinfo requires one)')
+                         f'Add `version: "{best}"` (appinfo requires one)', fix_data=set_best)
             return
         usable = [v for v in lib["versions"] if v not in lib["deprecated"]]
         version = e.version_runtime or e.version
@@ -224,20 +300,65 @@ class BadLibraryEntry(AppRule):
         elif version not in lib["versions"]:
             if e.version in lib["versions"]:
                 self._report(vline, f"{e.name} version {e.version} is unquoted, so YAML reads it as the number {version}, which is not a supported version",
-                             f'Quote it: `version: "{e.version}"`')
+                             f'Quote it: `version: "{e.version}"`',
+                             fix_data={"action": "version", "library": e.name, "version": e.version})
             else:
                 deprecated = f' (deprecated: {_quoted(lib["deprecated"])})' if lib["deprecated"] else ""
                 self._report(vline, f'{e.name} version "{version}" is not supported',
-                             f"Use one of: {_quoted(usable)}{deprecated}, or latest ({lib['latest']})")
+                             f"Use one of: {_quoted(usable)}{deprecated}, or latest ({lib['latest']})", fix_data=set_best)
             return
+        gone = catalogue.decommissioned(e.name, version)
+        if gone is not None:
+            use = gone.get("use") or []
+            replacement = catalogue.instead(e.name)
+            spelled = [f"`version: {v}`" if v == "latest" else f'`version: "{v}"`' for v in use]
+            hint = (f"Use {' or '.join(spelled)}" if use else
+                    (replacement[0].upper() + replacement[1:] if replacement else f"Remove the {e.name} entry"))
+            fix = {"action": "version", "library": e.name, "version": use[0]} if use else None
+            self._report(vline, f'{e.name} version "{version}" is decommissioned: {gone["why"]}', hint, fix_data=fix)
         elif version in lib["deprecated"]:
-            self._report(vline, f'{e.name} version "{version}" is deprecated', f"Use one of: {_quoted(usable)}", Severity.WARNING)
-        missing = [(n, v) for n, v in catalogue.companions(e.name, version) if n not in listed]
-        if missing:
-            adds = ", ".join(f"{n} {v}" + (" (deprecated)" if v in LIBRARIES[n]["deprecated"] else "") for n, v in missing)
-            self._report(line, f"{e.name} {catalogue.resolve(e.name, version)} needs {', '.join(n for n, _ in missing)}, which app.yaml does not list: appinfo adds {adds} implicitly",
-                         "List them to see and choose their versions: " + ", ".join(f'`- name: {n}` / `version: "{LIBRARIES[n]["latest"]}"`' for n, _ in missing),
-                         Severity.INFO)
+            # it deploys today: another version changes what the app runs
+            self._report(vline, f'{e.name} version "{version}" is deprecated', f"Use one of: {_quoted(usable)}",
+                         Severity.WARNING, fix_data={**set_best, "unsafe": "yes"})
+
+    @classmethod
+    def fix_app_yaml(cls, finding, app):
+        doc = app.yaml()
+        name, action = finding.fix_value("library"), finding.fix_value("action")
+        found = [(i, e) for i, e in enumerate(entries(doc)) if hasattr(e, "get") and e.get("name") == name]
+        if action == "drop-duplicate":
+            if len(found) < 2:
+                return None
+            doc.delete(("libraries",), found[-1][0])
+            return f"removed the duplicate {name} entry from libraries:"
+        if action == "rename":
+            return _rename(doc, name, finding.fix_value("to"), found)
+        wanted = finding.fix_value("version")
+        for index, entry in found:
+            current = entry.get("version")
+            if isinstance(current, str) and current == wanted:
+                return None
+            if not acceptable(name, current) or finding.unsafe_fix:
+                doc.set(("libraries", index), "version", wanted, quote=version_quote(doc))
+                extra = add_companions(doc, name, wanted)
+                shown = "no version" if current is None else f"version {current}"
+                return (f"{name}: {shown} -> \"{wanted}\""
+                        + (f"; added {', '.join(extra)} under libraries:" if extra else ""))
+        return None
+
+
+def _rename(doc, name: str, to: str, found) -> Optional[str]:
+    """``name: Pillow`` -> ``name: PIL``, and a version PIL supports."""
+    if not found or to in listed(doc):
+        return None
+    index, entry = found[0]
+    doc.set(("libraries", index), "name", to)
+    done = f"renamed the {name} entry of libraries: to {to}"
+    if not acceptable(to, entry.get("version")):
+        best = catalogue.recommended(to)
+        doc.set(("libraries", index), "version", best, quote=version_quote(doc))
+        done += f' (version "{best}")'
+    return done
 
 
 def _guess(name: str) -> Optional[str]:
@@ -249,11 +370,3 @@ def _guess(name: str) -> Optional[str]:
         close = difflib.get_close_matches(key, list(lower), n=1, cutoff=0.6)
         guess = lower[close[0]] if close else None
     return guess
-
-
-def _vm_python27(data) -> bool:
-    for key in ("vm_settings", "beta_settings"):
-        settings = data.get(key)
-        if isinstance(settings, dict) and settings.get("vm_runtime") == "python27":
-            return True
-    return False

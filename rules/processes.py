@@ -29,9 +29,11 @@ class ProcessSpawn(SourceRule):
         `check_output`; `os.system`, `os.popen`/`popen2`/`popen3`/`popen4`, `os.spawn*`,
         `os.exec*`, `os.fork`, `os.forkpty`, `os.kill`, `os.killpg`, `os.wait*`;
         `popen2.popen*`/`Popen3`/`Popen4`; `commands.getoutput`/`getstatusoutput`;
-        `pty.spawn`/`fork`; `platform.popen`; `distutils.spawn.spawn`; `signal.signal`,
-        `signal.alarm`, `signal.setitimer` ...; `multiprocessing.Process`, `Pool`, `Manager`
-        (and classes derived from them in the file); `concurrent.futures.ProcessPoolExecutor`.
+        `pty.spawn`/`fork`; `platform.popen`; `distutils.spawn.spawn`; `webbrowser.open`;
+        `signal.signal`, `signal.alarm`, `signal.setitimer` ...; `multiprocessing.Process`,
+        `Pool`, `Manager` and `concurrent.futures.ProcessPoolExecutor`; classes derived from
+        `subprocess.Popen` or the multiprocessing classes, in the file or in another module
+        of the app (`class Popen(subprocess.Popen)` in utils/subprocess2.py).
         Names are resolved through imports and aliases (`from subprocess import call as run`,
         `from os import *`). Each fix fits the call: task queues and deferred for background
         work, threads or async APIs for parallelism, API deadlines instead of alarms.
@@ -99,13 +101,28 @@ class ProcessSpawn(SourceRule):
             if fork() == 0:
                 execv('/bin/true', ['true'])
             """, lines=(5, 6, 7, 8, 9)),
+        Invalid("""
+            import webbrowser
+            from utils.subprocess2 import Popen
+            def thumbnail(path):
+                proc = Popen(['convert', path, '-resize', '64x64', 'thumb.png'])
+                return proc.wait()
+            def open_docs():
+                webbrowser.open('https://cloud.google.com/appengine/docs')
+            """, files={"utils/__init__.py": "",
+                        "utils/subprocess2.py": "import subprocess\n\n\nclass Popen(subprocess.Popen):\n"
+                                                "    def __init__(self, args, **kwargs):\n"
+                                                "        kwargs.setdefault('close_fds', True)\n"
+                                                "        subprocess.Popen.__init__(self, args, **kwargs)\n"},
+            lines=(4, 7), note="a subclass of subprocess.Popen in another module of the app; webbrowser"),
     )
 
     def visit_Call(self, node: cst.Call, ctx) -> None:
         name = ctx.call_name(node)
         spec = CALLS.get(name) if name else None
         if spec is None:
-            bases = ctx.lineage(node.func) if name is None else ()
+            # a subclass defined here (no name) or in another module of the app
+            bases = ctx.lineage(node.func)[1 if name else 0:]
             base = next((b for b in bases if b in SUBCLASSABLE), None)
             if base is None:
                 return

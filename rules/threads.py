@@ -129,20 +129,51 @@ class RequestThread(SourceRule):
                 ctx.report(self, node, site=site, call=shown, deadline=REQ["deadline_seconds"])
 
 
-def _automatic(app) -> Optional[str]:
-    """Why the app runs on automatic scaling, or None when it does not (or
-    app.yaml cannot be read, so nobody knows)."""
+def _module_of(relpath: str) -> str:
+    """'pkg/mod.py' -> 'pkg.mod', 'pkg/__init__.py' -> 'pkg'."""
+    path = relpath[:-len("/__init__.py")] if relpath.endswith("/__init__.py") else relpath.rsplit(".", 1)[0]
+    return path.replace("/", ".")
+
+
+def _serves(config, relpath: str) -> bool:
+    """A handler of this service runs this module: a CGI script naming the
+    file, or a WSGI ``module.attr`` whose module is this one."""
+    module = _module_of(relpath)
+    for h in getattr(config, "handlers", None) or ():
+        script = getattr(h, "script", None)
+        if not isinstance(script, str):
+            continue
+        if "/" in script or script.endswith(".py"):
+            if script.lstrip("/") == relpath:
+                return True
+        elif script.startswith(module + "."):
+            return True
+    return False
+
+
+def _why(config) -> str:
+    if config.scaling is None:
+        return f"{config.path.name} sets no scaling, so automatic scaling applies"
+    return f"{config.path.name} line {config.scaling_line} sets {config.scaling}"
+
+
+def _automatic(app, relpath: str) -> Optional[str]:
+    """Why the module runs on automatic scaling, or None when it does not
+    (or app.yaml cannot be read, so nobody knows). A module that a
+    service's handlers run is judged by the services that run it; any other
+    by every service of the app."""
     if app.config is None:
         return "there is no app.yaml, so automatic scaling applies"
     if app.config.error is not None:
         return None
     configs = service_configs(app)
+    serving = [c for c in configs if _serves(c, relpath)]
+    if serving:
+        automatic = [c for c in serving if c.effective_scaling not in ALLOWED_SCALING]
+        return _why(automatic[0]) if automatic else None
     if not configs or any(c.effective_scaling in ALLOWED_SCALING for c in configs):
         return None
-    config = configs[0]
-    if config.scaling is None:
-        return f"{config.path.name} sets no scaling, so automatic scaling applies"
-    return f"{config.path.name} line {config.scaling_line} sets {config.scaling}"
+    return _why(configs[0])
 
 
 class BackgroundThreadScaling(SourceRule):
@@ -156,9 +187,13 @@ class BackgroundThreadScaling(SourceRule):
            "or use the task queue (deferred.defer) instead")
     what = """
         `google.appengine.api.background_thread.start_new_background_thread(...)` and
-        `BackgroundThread(...)` (or a subclass of it defined in the file) while no service
-        yaml of the app sets `manual_scaling:` or `basic_scaling:`. Automatic scaling is the
-        default when app.yaml names none.
+        `BackgroundThread(...)` (or a subclass of it) in a module that runs on automatic
+        scaling. Each service is judged on its own: a module that the handlers of a service
+        yaml run (`script: worker.app` runs worker.py) is checked against the scaling of
+        the services that run it, even when another service yaml in the same directory uses
+        manual scaling; a module no handler names is flagged only when no service yaml of
+        the app sets `manual_scaling:` or `basic_scaling:`. Automatic scaling is the default
+        when a service yaml names none.
     """
     why = """
         Background threads exist only on instances that manual or basic scaling keeps
@@ -180,6 +215,17 @@ class BackgroundThreadScaling(SourceRule):
             background_thread.start_new_background_thread(len, [()])
             """, app_yaml="runtime: python27\napi_version: 1\nthreadsafe: true\nmanual_scaling:\n  instances: 1\n"
                           "handlers:\n- url: /.*\n  script: main.app\n"),
+        Valid("""
+            import webapp2
+            from google.appengine.api import background_thread
+            class Start(webapp2.RequestHandler):
+                def get(self):
+                    background_thread.start_new_background_thread(len, [()])
+            app = webapp2.WSGIApplication([('/_ah/start', Start)])
+            """, path="worker.py",
+            files={"worker.yaml": "service: worker\nruntime: python27\napi_version: 1\nthreadsafe: true\n"
+                                  "manual_scaling:\n  instances: 1\nhandlers:\n- url: /.*\n  script: worker.app\n"},
+            note="worker.py is served by the manual-scaling worker service"),
     )
     INVALID = (
         Invalid("""
@@ -190,16 +236,26 @@ class BackgroundThreadScaling(SourceRule):
                 pass
             Pump().start()
             """, lines=(3, 6)),
+        Invalid("""
+            import webapp2
+            from google.appengine.api import background_thread
+            class WarmUp(webapp2.RequestHandler):
+                def get(self):
+                    background_thread.start_new_background_thread(len, [()])
+            app = webapp2.WSGIApplication([('/_ah/warmup', WarmUp)])
+            """, files={"worker.yaml": "service: worker\nruntime: python27\napi_version: 1\nthreadsafe: true\n"
+                                      "manual_scaling:\n  instances: 1\nhandlers:\n- url: /.*\n  script: worker.app\n"},
+            lines=(5,), note="main.py is served by app.yaml (automatic), whatever worker.yaml says"),
     )
 
     def visit_Call(self, node: cst.Call, ctx) -> None:
         name = ctx.call_name(node)
         if name in BG_FUNCTIONS:
             shown = f"`{ctx.dotted(node.func) or name}()`"
-        elif name in BG_CLASSES or (name is None and BG_CLASSES.intersection(ctx.lineage(node.func))):
+        elif name in BG_CLASSES or BG_CLASSES.intersection(ctx.lineage(node.func)):
             shown = f"`{ctx.dotted(node.func) or name}()`"
         else:
             return
-        why = ctx.app.memo("GAE502.automatic", lambda: _automatic(ctx.app))
+        why = ctx.app.memo(f"GAE502.automatic:{ctx.relpath}", lambda: _automatic(ctx.app, ctx.relpath))
         if why:
             ctx.report(self, node, call=shown, why=why)

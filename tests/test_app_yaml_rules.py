@@ -1,9 +1,13 @@
-"""GAE404 (handler scripts) and GAE406 (app.yaml validity) on fixture apps:
-every finding at the line of the offending key or entry, and silence on
-WSGI handlers, SDK scripts, vendored packages and non-service yamls."""
+"""GAE404 (handler scripts the runtime cannot run as written), GAE407
+(handler targets that do not exist) and GAE406 (app.yaml validity) on
+fixture apps: every finding at the line of the offending key or entry, and
+silence on WSGI handlers, SDK scripts, vendored packages and non-service
+yamls."""
+import json
+
 import pytest
 
-from conftest import FIXTURES, by_file, check_json
+from conftest import FIXTURES, by_file, check_json, run_cli
 
 APPYAML = FIXTURES / "deploy_appyaml"
 HANDLERS = FIXTURES / "deploy_handlers"
@@ -15,13 +19,13 @@ def messages(doc, code):
 
 
 def test_handler_scripts_with_threadsafe():
-    code, doc = check_json(HANDLERS, "--select", "GAE404")
+    code, doc = check_json(HANDLERS, "--select", "GAE404,GAE407")
     assert code == 1
     # silent: static files, the SDK's deferred handler, admin.views.app
     # (a module in a package), markdown_app.app (vendored in lib/),
     # stats.app (a module that star-imports: unknown)
-    assert by_file(doc, HANDLERS) == {"app.yaml": [("GAE404", 16), ("GAE404", 18), ("GAE404", 20), ("GAE404", 26)]}
-    got = messages(doc, "GAE404")
+    assert by_file(doc, HANDLERS) == {"app.yaml": [("GAE404", 16), ("GAE404", 18), ("GAE407", 20), ("GAE407", 26)]}
+    got = {**messages(doc, "GAE404"), **messages(doc, "GAE407")}
     assert got[16]["message"] == (
         "handler script `legacy/report.py`: a CGI script cannot be used with `threadsafe: true` "
         "(appinfo: 'threadsafe cannot be enabled with CGI handler: legacy/report.py')")
@@ -36,14 +40,15 @@ def test_handler_scripts_with_threadsafe():
 
 
 def test_handler_scripts_without_threadsafe():
-    _, doc = check_json(CGI, "--select", "GAE404")
-    # `script: main.py` is a fine CGI script with threadsafe: false
-    assert by_file(doc, CGI) == {"app.yaml": [("GAE404", 7), ("GAE404", 10), ("GAE404", 12)]}
-    got = messages(doc, "GAE404")
+    _, doc = check_json(CGI, "--select", "GAE404,GAE407")
+    # `script: main.py` is a fine CGI script with threadsafe: false; the
+    # others name targets that do not exist (GAE407)
+    assert by_file(doc, CGI) == {"app.yaml": [("GAE407", 7), ("GAE407", 10), ("GAE407", 12)]}
+    got = messages(doc, "GAE407")
     assert got[7]["message"] == ("handler script `cron/cleanup.py`: the CGI script is not in the deploy set: "
                                  "there is no `cron/cleanup.py`")
-    assert got[10]["message"] == ("handler script `tools.debug.app`: no module `tools` in the deploy set: "
-                                  "`tools/__init__.py` exists but skip_files excludes it")
+    assert got[10]["message"] == ("handler script `tools.debug.app`: no module `tools` where production imports "
+                                  "from: `tools/__init__.py` exists but skip_files excludes it")
     assert got[12]["message"].endswith("there is no `uploader.py` or `uploader/__init__.py`")
 
 
@@ -92,7 +97,6 @@ APP_HEAD = "runtime: python27\napi_version: 1\nthreadsafe: true\n"
     (APP_HEAD + "handlers:\n- url: /.*\n  script: main.app\n  login: [admin\n", 7, "`app.yaml` is not valid YAML"),
     ("- runtime: python27\n", 1, "`app.yaml` must be a mapping"),
     ("", 1, "`app.yaml` must be a mapping"),
-    ("runtime: python39\nhandlers:\n- url: /.*\n  script: auto\n", 1, "`runtime: python39` is not python27"),
     ("api_version: 1\nthreadsafe: true\n", 1, "`app.yaml` has no `runtime:`"),
     (APP_HEAD + "skip_files:\n  tests: yes\n", 4, "`skip_files:` must be a regular expression or a list"),
     (APP_HEAD + "env_variables:\n- DEBUG\n", 4, "`env_variables:` must be a mapping"),
@@ -105,6 +109,27 @@ def test_malformed_app_yaml_is_a_finding_never_a_crash(tmp_path, text, line, sta
     got = [(f["code"], f["line"], f["message"]) for f in doc["findings"]]
     assert [(c, l) for c, l, _ in got] == [("GAE406", line)], got
     assert got[0][2].startswith(start)
+
+
+def test_a_service_of_another_runtime_is_out_of_scope(tmp_path):
+    (tmp_path / "app.yaml").write_text("runtime: python39\nhandlers:\n- url: /.*\n  script: auto\n")
+    (tmp_path / "main.py").write_text("import subprocess\nsubprocess.call(['ls'])\n")
+    code, out, err = run_cli("check", tmp_path, "--format", "json")
+    assert code == 0 and json.loads(out)["findings"] == []
+    code, out, err = run_cli("check", tmp_path)
+    assert code == 0
+    assert "app.yaml: a `runtime: python39` service, not the python27 standard sandbox: out of scope" in out + err
+
+
+def test_application_in_a_test_app_is_info(tmp_path):
+    app = tmp_path / "tests" / "smoke_app"
+    app.mkdir(parents=True)
+    (app / "app.yaml").write_text("application: smoke\n" + APP_HEAD + "handlers:\n- url: /.*\n  script: main.app\n")
+    (app / "main.py").write_text("app = None\n")
+    _, doc = check_json(app, "--select", "GAE406")
+    [finding] = doc["findings"]
+    assert (finding["line"], finding["severity"]) == (1, "info")
+    assert finding["message"].endswith("[a test app (under `tests/`): info]")
 
 
 def test_more_than_100_handlers(tmp_path):

@@ -21,8 +21,9 @@ STAGES: List[Tuple[str, Tuple[str, ...]]] = [
     ("rules", ("gaelint.rules",)),
     ("engine", ("gaelint.engine",)),
     ("report", ("gaelint.report",)),
+    ("fix", ("gaelint.fix",)),
     ("top", ("gaelint.runner", "gaelint.stdin", "gaelint.checking", "gaelint.cli",
-             "gaelint.testing", "gaelint.__main__")),
+             "gaelint.testing", "gaelint.settings", "gaelint.__main__")),
 ]
 # The one link that goes up, by design: the registry loads the rule plugins.
 ALLOWED_UP = {("gaelint.registry", "gaelint.rules")}

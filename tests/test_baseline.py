@@ -67,7 +67,7 @@ def test_new_and_fixed_findings(tmp_path):
     assert [(f["code"], f["line"]) for f in doc["findings"]] == [("GAE103", 30)]
     assert doc["summary"]["baseline"] == {"file": str(base), "hidden": 4, "new": 1, "fixed": 1}
     _, text = check(app, *SELECT, "--baseline", base, fmt="text")
-    assert "Found 1 new finding in 7 files (7 suppressed by noqa; baseline: 4 known findings hidden, 1 new, " \
+    assert "Found 1 new finding in 1 of 7 files: 1 error (7 suppressed by noqa; baseline: 4 known findings hidden, 1 new, " \
            "1 fixed since (rewrite it with --write-baseline to drop it))." in text
 
 

@@ -29,8 +29,9 @@ def test_messages_name_the_concrete_call_and_port():
 
 def test_json_shape_matches_the_interface():
     _, doc = check_json(APP, "--select", "GAE201")
-    assert set(doc) == {"version", "findings", "errors", "summary"}
+    assert set(doc) == {"version", "findings", "errors", "notes", "fixed", "summary"}
     f = doc["findings"][0]
-    assert set(f) == {"code", "name", "severity", "path", "line", "column", "end_line", "end_column", "message", "fix"}
+    assert set(f) == {"code", "name", "severity", "path", "line", "column", "end_line", "end_column", "message", "fix",
+                      "fixable", "fix_applicability", "cause", "reached_from"}
     assert doc["summary"]["by_code"] == {"GAE201": 4}
     assert doc["summary"]["files"] >= 4

@@ -109,9 +109,9 @@ def test_a_worker_that_dies_costs_only_its_file(app):
         files.append(path)
     ruleset = RuleSet((_KillsItsWorker,))
     results = check_files(ruleset, [app], [(0, f) for f in files], jobs=2)
-    killed = results[4]
-    assert [f.code for f in killed] == ["GAE002"] and "worker process" in killed[0].message
-    assert all(r == [] for i, r in enumerate(results) if i != 4)
+    killed, facts = results[4]
+    assert [f.code for f in killed] == ["GAE002"] and "worker process" in killed[0].message and facts is None
+    assert all(r[0] == [] for i, r in enumerate(results) if i != 4)
 
 
 def test_reading_a_fifo_does_not_block(tmp_path):
@@ -168,11 +168,15 @@ def test_cache_entries_are_bound_to_content_and_schema(tmp_path, monkeypatch):
     from gaelint.findings import Finding
     finding = Finding(code="GAE201", name="filesystem-write", severity=Severity.ERROR, path=root / "mod.py",
                       message="m", fix="f", line=2, column=1, end_line=2, end_column=5, statement=(2, 2))
-    cache.put(key, root, [finding], data=b"data", relpath="mod.py")
-    assert cache.get(key, root, data=b"data", relpath="mod.py") == [finding]
-    assert cache.get(key, root, data=b"other", relpath="mod.py") is None          # other bytes
-    assert cache.get(key, root, data=b"data", relpath="other.py") is None         # another file's findings
+    cache.put(key, root, [finding], {"settings.py": "-"}, data=b"data", path=root / "mod.py")
+    assert cache.get(key, root, data=b"data", path=root / "mod.py") == [finding]
+    assert cache.get(key, root, data=b"other", path=root / "mod.py") is None      # other bytes
+    assert cache.get(key, root, data=b"data", path=root / "other.py") is None     # another file's findings
     assert cache.get(key, root) is None                                            # bytes unknown
+    (root / "settings.py").write_text("X = 1\n")                                 # a dependency changed
+    assert cache.get(key, root, data=b"data", path=root / "mod.py") is None
+    cache.put(key, root, [finding], {"../../etc/passwd": "-"}, data=b"data", path=root / "mod.py")
+    assert cache.get(key, root, data=b"data", path=root / "mod.py") is None       # a dependency outside the app
     fact = cache.fact_key("names", b"data")
     cache.put_value(fact, ["a", "b"], b"data", "fact:names")
     assert cache.get_value(fact, b"data", "fact:names", lambda v: all(isinstance(x, str) for x in v)) == ["a", "b"]

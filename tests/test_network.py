@@ -17,7 +17,7 @@ CODES = [f"GAE10{i}" for i in range(1, 10)]
 
 EXPECTED = {
     "devserver.py": [("GAE101", 7)],            # make_server under __main__ (info)
-    "mailsink.py": [
+    "mailsink.py": [                            # no handler imports it: info (below)
         ("GAE109", 2),                          # import asyncore
         ("GAE106", 16),                         # self.request.sendto to multicast 224.0.0.251
         ("GAE101", 20),                         # MailSink(), a subclass of smtpd.SMTPServer
@@ -87,7 +87,14 @@ def test_off_app_engine_code_is_info_and_says_why(report):
     dev_branch = by_place[("main.py", 63)]
     assert dev_branch["severity"] == "info"
     assert "off-App-Engine check on line 62" in dev_branch["message"]
-    others = [f for place, f in by_place.items() if place not in {("devserver.py", 7), ("main.py", 63)}]
+    # mailsink.py ("from the old VM setup, still imported by tools") is
+    # uploaded, but no handler imports it: every finding there is info
+    dormant = [f for place, f in by_place.items() if place[0] == "mailsink.py"]
+    assert len(dormant) == 6
+    assert all(f["severity"] == "info" and f["message"].endswith(
+        " [not reached in production: uploaded, but no handler imports it]") for f in dormant)
+    others = [f for place, f in by_place.items()
+              if place not in {("devserver.py", 7), ("main.py", 63)} and place[0] != "mailsink.py"]
     assert {f["severity"] for f in others} == {"error"}
 
 
@@ -102,12 +109,13 @@ def test_messages_name_the_concrete_thing(report):
         "`self.sock.sendto()` sends to 10.128.0.7 port 8125, a private address that App Engine blocks")
     assert messages[("main.py", 51)] == (
         "`socket.create_connection()` connects to 169.254.169.254 port 80, a link-local address that App Engine blocks")
+    dormant = " [not reached in production: uploaded, but no handler imports it]"
     assert messages[("mailsink.py", 20)] == (
         "`MailSink()` (a subclass of smtpd.SMTPServer) starts a server that listens for inbound "
-        "connections; App Engine sockets are outbound only")
+        "connections; App Engine sockets are outbound only" + dormant)
     assert messages[("mailsink.py", 21)] == (
         "`socket.socket()` creates a socket with address family AF_UNIX; "
-        "App Engine sockets can only be TCP or UDP over IPv4/IPv6")
+        "App Engine sockets can only be TCP or UDP over IPv4/IPv6" + dormant)
     assert messages[("tasks.py", 20)] == (
         "`ftplib.FTP()` opens an FTP connection to ftp.supplier.example.com; FTP is not supported on App Engine")
     assert "'ftp://ftp.supplier.example.com/export/catalogue.csv'" in messages[("tasks.py", 25)]
@@ -172,7 +180,7 @@ def test_triggers_never_change_results(monkeypatch):
         return sorted((f.path.name, f.line, f.code, f.message) for f in result.active)
 
     fast = findings()
-    monkeypatch.setattr(engine.RuleSet, "rules_for", lambda self, data: list(self.source_rules))
+    monkeypatch.setattr(engine.RuleSet, "rules_for", lambda self, data, *words: list(self.source_rules))
     assert findings() == fast
 
 

@@ -160,8 +160,8 @@ def test_junk_apps_text_report_holds_no_escape(junk):
     assert code == 1 and "Traceback" not in err
     text = out.decode("utf-8")
     assert not ESCAPES.findall(text)
-    assert "junk/app/evil\\x1b[2J\\nx.py:3:1: GAE201" in text
-    assert "junk/app/caf\\xe9.py:2:1: GAE201" in text
+    assert "--> junk/app/evil\\x1b[2J\\nx.py:3:1\n" in text
+    assert "--> junk/app/caf\\xe9.py:2:1\n" in text
     assert "# \\x1b[1A\\x1b[2K\\x1b]0;title\\x07 All clear :x: [bold]no[/] \\x9b31m \\u202egnp.exe" in text
     assert "All clear: no findings" not in text and "Found " in text
 
@@ -183,8 +183,8 @@ def test_a_name_that_is_not_utf8_in_every_format_and_in_output(junk, fmt):
     if fmt == "github":
         assert not ESCAPES.findall(text)
         lines = text.splitlines()       # no name or line forges a report line
-        assert len([line for line in lines if line.startswith("::error ")]) == 15
-        assert all(line.startswith(("::error ", "gaelint: note: ")) for line in lines)
+        assert len([line for line in lines if line.startswith(("::error file=", "::notice file="))]) == 15
+        assert all(line.startswith(("::error ", "::notice ", "gaelint: note: ")) for line in lines), lines
 
 
 def test_planted_and_foreign_cache_entries_are_misses(junk, tmp_path):

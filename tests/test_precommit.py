@@ -117,7 +117,7 @@ def test_pre_commit_hook_blocks_a_staged_violation(tmp_path, env):
     bad = _run(["git", "commit", "-m", "log contact messages"], project, env, check=False)
     output = bad.stdout + bad.stderr
     assert bad.returncode != 0, output
-    assert "app/main.py:9:14: GAE201 `open()` opens a file for writing (mode 'a')" in output
+    assert "error[GAE201]: `open()` opens a file for writing (mode 'a')\n --> app/main.py:9:14\n" in output
     assert "Failed" in output
     head = _run(["git", "log", "--oneline"], project, env).stdout
     assert "log contact messages" not in head
@@ -130,9 +130,11 @@ def test_pre_commit_hook_blocks_a_staged_violation(tmp_path, env):
     assert "say thanks" in _run(["git", "log", "--oneline"], project, env).stdout
 
     # The whole-app hook sees what no staged file shows: run it on its own
-    # after a violation lands in the app outside pre-commit's file list.
-    (project / "app" / "worker.py").write_text("import os\nos.remove('cache.db')\n")
+    # after a compiled extension lands in the app outside pre-commit's file
+    # list (a build step's leftover, never added to git).
+    (project / "app" / "_speedups.so").write_bytes(b"\x7fELF\x02\x01\x01" + b"\x00" * 9)
     whole = _run([*pre_commit, "run", "gaelint-app"], project, env, check=False)
-    assert whole.returncode == 1 and "app/worker.py:2:1: GAE201" in whole.stdout, whole.stdout
+    assert whole.returncode == 1 and "error[GAE304]: " in whole.stdout, whole.stdout
+    assert " --> app/_speedups.so\n" in whole.stdout, whole.stdout
     per_file = _run([*pre_commit, "run", "gaelint"], project, env, check=False)
     assert per_file.returncode == 0, per_file.stdout   # nothing staged for it

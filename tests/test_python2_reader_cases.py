@@ -124,8 +124,8 @@ def test_compile_time_errors_of_python27_are_reported_and_the_file_still_analyse
 
 @pytest.mark.parametrize("text, line, message", [
     ("class Config(object):\n    def None(self):\n        pass\n", 2, "invalid Python 2.7 syntax: cannot assign to None"),
-    ("def f():\n    pass\nf() = 1\n", 3, "invalid Python 2.7 syntax: can't assign to function call"),
-    ("print 'x'\nlen(x) = 2\n", 2, "invalid Python 2.7 syntax: can't assign to function call"),
+    ("def f():\n    pass\nf() = 1\n", 3, "invalid Python 2.7 syntax: cannot assign to function call"),
+    ("print 'x'\nlen(x) = 2\n", 2, "invalid Python 2.7 syntax: cannot assign to function call"),
 ])
 def test_plain_syntax_errors_are_not_a_gaelint_bug(text, line, message):
     src = load(text)

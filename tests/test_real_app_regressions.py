@@ -98,7 +98,7 @@ def test_managed_vm_and_flexible_apps_are_skipped_with_a_note(tmp_path, marker):
     (root / "main.py").write_text("import sqlite3\napp = None\n")
     _, doc = check_json(root)
     assert doc["findings"] == []
-    assert any("not the python27 standard sandbox" in e["message"] for e in doc["errors"])
+    assert any("not the python27 standard sandbox" in e["message"] for e in doc["notes"])
 
 
 def test_stdin_follows_the_same_decisions_as_files_on_disk(tmp_path):

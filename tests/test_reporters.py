@@ -108,18 +108,32 @@ def test_github_levels_and_escaping(tmp_path):
 
 
 def test_junit(tmp_path):
+    """Read by junitparser, as a CI server reads it: a testcase per finding,
+    a passing one per clean file, the counts it declares are the ones it holds."""
+    from junitparser import Failure, JUnitXml
     code, out = check(".", *SELECT, fmt="junit", cwd=APP)
-    root = ET.fromstring(out.split("\n", 2)[2])           # after the XML declaration and comment
-    suite = root.find("testsuite")
-    cases = {c.get("name"): [f.get("type") for f in c.findall("failure")] for c in suite.findall("testcase")}
+    assert code == 1
+    report = JUnitXml.fromstring(out.encode("utf-8"))
+    suites = {s.name: s for s in report}
+    cases = {name: [(c.name, [r.type for r in c.result if isinstance(r, Failure)]) for c in suite]
+             for name, suite in suites.items()}
     assert cases == {
-        "app.yaml": [], "settings.py": [], "handlers/__init__.py": [], "legacy/__init__.py": [],
-        "handlers/export.py": ["GAE201"], "legacy/mailer.py": ["GAE103"],
-        "main.py": ["GAE103", "GAE103", "GAE103"],
+        "app.yaml": [("no findings", [])], "settings.py": [("no findings", [])],
+        "handlers/__init__.py": [("no findings", [])], "legacy/__init__.py": [("no findings", [])],
+        "handlers/export.py": [("GAE201 filesystem-write at 26:20", ["GAE201"])],
+        "legacy/mailer.py": [("GAE103 smtp-port-25 at 17:14", ["GAE103"])],
+        "main.py": [("GAE103 smtp-port-25 at 21:17", ["GAE103"]), ("GAE103 smtp-port-25 at 28:17", ["GAE103"]),
+                    ("GAE103 smtp-port-25 at 42:17", ["GAE103"])],
     }
-    assert suite.get("tests") == "7" and suite.get("failures") == "3"
-    failure = suite.find("testcase[@name='main.py']/failure")
-    assert failure.get("message").startswith("main.py:21:17: GAE103 `smtplib.SMTP()`")
+    assert (report.tests, report.failures) == (9, 5)
+    for suite in report:
+        declared = (suite.tests, suite.failures)
+        suite.update_statistics()
+        assert (suite.tests, suite.failures) == declared, suite.name
+    main = next(c for c in suites["main.py"] if c.name.endswith("21:17"))
+    failure = main.result[0]
+    assert main.classname == "main.py"
+    assert failure.message.startswith("main.py:21:17: GAE103 `smtplib.SMTP()`")
     assert "    21 |         relay = smtplib.SMTP(settings.MAIL_HOST)" in failure.text
     assert "fix: Send mail with the Mail API" in failure.text
 

@@ -24,3 +24,14 @@ def test_every_rule_is_documented_with_examples():
         assert rule.what and rule.why and rule.how_to_fix, rule.code
         if rule.code not in ("GAE002",):
             assert rule.INVALID, f"{rule.code} has no INVALID example"
+
+
+def test_every_fixable_rule_has_a_fix_and_a_fixed_example():
+    fixable = [rule.code for rule in registry.all_rules() if rule.fixable]
+    assert fixable == ["GAE302", "GAE305", "GAE401", "GAE403", "GAE405", "GAE406"]
+    for rule in registry.all_rules():
+        if rule.fixable:
+            assert "fix_app_yaml" in vars(rule), rule.code
+            assert any(e.fixed is not None for e in rule.INVALID), f"{rule.code}: no INVALID example with fixed="
+        else:
+            assert not any(e.fixed is not None for e in rule.INVALID), rule.code

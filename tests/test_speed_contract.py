@@ -5,6 +5,8 @@ corrupt entry."""
 import json
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -98,3 +100,48 @@ def test_cache_key_covers_content_rules_and_app(tmp_path):
     assert base != cache.key(b"x = 1\n", "other.py", "app-a")
     assert base != cache.key(b"x = 1\n", "main.py", "app-b")
     assert base != ResultCache(tmp_path, engine_fingerprint({"GAE201", "GAE103"})).key(b"x = 1\n", "main.py", "app-a")
+
+
+def test_a_second_process_with_another_hash_seed_rechecks_nothing(tmp_path):
+    """The cache key is built from sorted, canonical data: an app whose
+    sys.path gaelint cannot resolve (every directory may be a root) and that
+    vendors two roots warms up for any PYTHONHASHSEED."""
+    app = tmp_path / "app"
+    files = {
+        "app.yaml": "runtime: python27\napi_version: 1\nthreadsafe: true\nhandlers:\n- url: /.*\n  script: main.app\n",
+        "appengine_config.py": "import os\nimport sys\nfrom google.appengine.ext import vendor\n"
+                               "vendor.add('lib')\nvendor.add('third_party')\n"
+                               "sys.path.insert(0, os.environ['EXTRA_PATH'])\n",
+        "main.py": "import os\nimport markdown\nimport simplejson\nos.remove('x')\napp = None\n",
+    }
+    for package in ("alpha", "beta", "gamma", "delta", "epsilon"):
+        files[f"lib/{package}/__init__.py"] = "VALUE = 1\n"
+        files[f"third_party/{package}_extra.py"] = "VALUE = 2\n"
+        files[f"tools/{package}/__init__.py"] = ""
+        files[f"scripts/{package}/run_{package}.py"] = ""      # more candidate roots, more orders
+    files["lib/markdown/__init__.py"] = ""
+    files["third_party/simplejson.py"] = ""
+    for rel, text in files.items():
+        (app / rel).parent.mkdir(parents=True, exist_ok=True)
+        (app / rel).write_text(text)
+    env = {**os.environ, "GAELINT_CACHE_DIR": str(tmp_path / "cache"), "COLUMNS": "200"}
+    python_files = sum(1 for rel in files if rel.endswith(".py"))
+    runs = []
+    for seed in map(str, range(1, 9)):
+        proc = subprocess.run([sys.executable, "-m", "gaelint", "check", str(app), "--format", "json"],
+                              env={**env, "PYTHONHASHSEED": seed}, capture_output=True, text=True)
+        assert proc.returncode == 1, proc.stderr
+        runs.append(json.loads(proc.stdout))
+    assert runs[0]["summary"]["from_cache"] == 0
+    assert [r["summary"]["from_cache"] for r in runs[1:]] == [python_files] * 7
+    assert all(r["findings"] == runs[0]["findings"] for r in runs)
+
+
+def test_a_file_whose_only_problem_is_import_ftplib_gets_gae104(tmp_path):
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "app.yaml").write_text("runtime: python27\napi_version: 1\nthreadsafe: true\n"
+                                  "handlers:\n- url: /.*\n  script: main.app\n")
+    (app / "main.py").write_text("import ftplib\napp = None\n")
+    result = run([app], select_rules(Config()), Config(), jobs=1)
+    assert [(f.code, f.line) for f in result.findings] == [("GAE104", 1)]

@@ -54,7 +54,7 @@ def test_stdin_respects_skip_files(tmp_path):
     code, out, _ = _stdin("import os\nos.remove('x')\n", "-", "--stdin-filename", "notes.py~", cwd=app)
     doc = json.loads(out)
     assert code == 0 and doc["findings"] == []
-    assert "not in the deploy set" in doc["errors"][0]["message"]
+    assert "not in the deploy set" in doc["notes"][0]["message"]
 
 
 def test_stdin_python2_and_unparsable(tmp_path):

@@ -47,7 +47,7 @@ def test_suppressed_findings_are_not_reported_and_are_counted():
                    ("main.py", "GAE103", 21), ("main.py", "GAE103", 28), ("main.py", "GAE103", 42)}
     assert doc["summary"]["suppressed"] == 7
     _, text = check(APP, *SELECT, fmt="text")
-    assert "Found 5 findings in 7 files (7 suppressed by noqa)." in text
+    assert "Found 5 findings in 3 of 7 files: 5 errors (7 suppressed by noqa)." in text
 
 
 def test_bare_noqa_file_covers_every_code(tmp_path):

@@ -2,7 +2,6 @@
 """Guestbook: sign the book, read the entries, get a mail digest."""
 import logging
 import os
-import smtplib
 import socket
 import subprocess
 
@@ -13,8 +12,9 @@ from google.appengine.ext import ndb
 import markdown2
 from lxml import html as lxml_html
 
+import mailer
+
 JINJA = jinja2.Environment(loader=jinja2.FileSystemLoader(os.path.dirname(__file__)))
-MAIL_RELAY = 'mail.example.com'
 DEBUG = os.environ.get('SERVER_SOFTWARE', '').startswith('Development')
 
 
@@ -41,11 +41,8 @@ class MainPage(webapp2.RequestHandler):
 
 class DigestHandler(webapp2.RequestHandler):
     def get(self):
-        try:
-            relay = smtplib.SMTP(MAIL_RELAY)
-            relay.sendmail('book@example.com', ['owner@example.com'], self.digest())
-        except socket.error, e:
-            logging.error('digest failed: %s', e)
+        mailer.send_digest(self.digest())
+        mailer.save_draft(self.digest())
         if DEBUG:
             subprocess.call(['notify-send', 'digest sent'])
 

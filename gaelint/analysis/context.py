@@ -5,12 +5,18 @@ Rules never walk scopes or imports themselves; they ask the context:
 * ``ctx.qualname(expr)`` / ``ctx.call_name(call)``: canonical Python 2
   dotted name through imports, aliases, ``from m import *``, builtins.
 * ``ctx.lineage(expr)``: that name plus the bases of classes defined in the
-  file (``class MyServer(SocketServer.TCPServer)``).
-* ``ctx.literal(expr)``: the value of a literal, a module constant or a
-  single local assignment (``PORT = 25``), else ``UNKNOWN``.
+  file (``class MyServer(SocketServer.TCPServer)``) or in another module of
+  the app (``class Popen(subprocess.Popen)`` in utils/subprocess2.py).
+* ``ctx.literal(expr)`` / ``ctx.values(expr)``: the value an expression
+  holds, or every value it may hold, through assignments, constants of the
+  stdlib and of the app's modules, class attributes, ``self.x``, dicts,
+  conditional expressions, Flask config and the calls of a function
+  (:mod:`.values`); ``UNKNOWN`` / ``()`` when not known.
 * ``ctx.origin(expr)``: what produced the object held in a name or a
   ``self.`` attribute, e.g. ``'socket.socket'`` for ``s = socket.socket()``,
-  ``'socket.socket#accept[0]'`` for ``conn, addr = s.accept()``.
+  ``'socket.socket#accept[0]'`` for ``conn, addr = s.accept()``,
+  ``'flask.request.files[]'`` for ``f = request.files['upload']``; inside a
+  method, ``self`` is an instance of the class's first known base.
 * ``ctx.arg(call, 0, 'port')``: an argument by position or keyword.
 * ``ctx.report(rule, node, **fmt)``: a finding at ``node``; a finding under
   an off-App-Engine guard is lowered to info with the reason.
@@ -23,42 +29,23 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 import libcst as cst
 
 from . import names as _names
-from gaelint.findings import Finding, Severity, format_template
-from .walk import MAIN_GUARD, Binding, Model, Scope, Site, dotted_name
+from gaelint.findings import Finding, Severity, fix_pairs, format_template
+from gaelint.knowledge import table
+from .values import NO_EXTERNALS, UNKNOWN, Externals, Values
+from .walk import MAIN_GUARD, SDK_GUARD, Binding, Model, Scope, Site, dotted_name
+from .walk import lookup as _lookup
+from .walk import method_class as _method_class
 
-
-class _Unknown:
-    def __repr__(self) -> str:
-        return "UNKNOWN"
-
-    def __bool__(self) -> bool:
-        return False
-
-
-UNKNOWN: Any = _Unknown()
+__all__ = ["UNKNOWN", "Externals", "FileContext", "resolve_qualname"]
 
 
 class _Pending:
-    __slots__ = ("rule", "node", "site", "message", "fix", "severity")
+    __slots__ = ("rule", "node", "site", "message", "fix", "severity", "cause", "fix_data")
 
-    def __init__(self, rule, node, site, message, fix, severity):
+    def __init__(self, rule, node, site, message, fix, severity, cause=None, fix_data=()):
         self.rule, self.node, self.site = rule, node, site
-        self.message, self.fix, self.severity = message, fix, severity
-
-
-def _lookup(scope: Scope, name: str) -> Tuple[Optional[List[Binding]], Optional[Scope]]:
-    """Bindings of ``name`` as Python resolves it from ``scope`` (class
-    scopes are skipped for nested functions)."""
-    current: Optional[Scope] = scope
-    first = True
-    while current is not None:
-        if first or current.kind != "class":
-            found = current.names.get(name)
-            if found:
-                return found, current
-        first = False
-        current = current.parent
-    return None, None
+        self.message, self.fix, self.severity, self.cause = message, fix, severity, cause
+        self.fix_data = fix_data
 
 
 def resolve_qualname(expr: Optional[cst.CSTNode], scope: Scope) -> Optional[str]:
@@ -100,8 +87,25 @@ def _raw_qualname(expr, scope: Scope, depth: int) -> Optional[str]:
     return None
 
 
-class FileContext:
-    def __init__(self, source, app, model: Model, relpath: str):
+_FAILURES = table("failures")
+_CATCH_ALL = frozenset(_FAILURES["catch_all"])
+
+
+def _handler_for(code: str, handled):
+    """The innermost enclosing ``except`` that catches what ``code``'s
+    failure raises and carries on, or None."""
+    raised = _FAILURES["codes"].get(code)
+    if not raised:
+        return None
+    for names, node in handled:
+        for name in names:
+            if name == "*" or name in _CATCH_ALL or name in raised or name.rsplit(".", 1)[-1] in _CATCH_ALL:
+                return names, node
+    return None
+
+
+class FileContext(Values):
+    def __init__(self, source, app, model: Model, relpath: str, externals: Optional[Externals] = None):
         self.source = source
         self.path: Path = source.path
         self.relpath = relpath              # relative to the app root, '/' separators
@@ -112,6 +116,7 @@ class FileContext:
         self.site: Site = Site(model.module_scope, source.module)
         self._pending: List[_Pending] = []
         self.state: Dict[str, Any] = {}     # per-file scratch space for rules
+        self.externals: Externals = externals or NO_EXTERNALS   # what the app's other files define
 
     # -- names ----------------------------------------------------------
     def qualname(self, expr: Optional[cst.CSTNode], scope: Optional[Scope] = None) -> Optional[str]:
@@ -132,7 +137,7 @@ class FileContext:
             return
         q = self.qualname(expr, scope)
         if q:
-            out.append(q)
+            self._name_lineage(q, out, depth)
             return
         if isinstance(expr, cst.Name):
             bindings, where = _lookup(scope, expr.value)
@@ -140,6 +145,21 @@ class FileContext:
                 if b.kind == "class":
                     for base in b.value.bases:
                         self._lineage(base.value, where, out, depth + 1)
+
+    def _name_lineage(self, q: str, out: List[str], depth: int) -> None:
+        """``q`` and, for a class of another module of the app, its bases."""
+        out.append(q)
+        if depth <= 10:
+            for base in self.externals.class_bases(q) or ():
+                self._name_lineage(base, out, depth + 1)
+
+    def _instance_origin(self, lineage: List[str]) -> Optional[str]:
+        """What an instance of a class is, given its lineage: the first class
+        that is not one of the app's own (those say nothing to a rule)."""
+        for q in lineage:
+            if self.externals.class_bases(q) is None:
+                return q
+        return None
 
     def class_bases(self, node: cst.ClassDef, scope: Optional[Scope] = None) -> List[str]:
         out: List[str] = []
@@ -151,50 +171,6 @@ class FileContext:
     def bindings(self, name: str, scope: Optional[Scope] = None) -> List[Binding]:
         found, _ = _lookup(scope or self.site.scope, name)
         return list(found or ())
-
-    def literal(self, expr: Optional[cst.CSTNode], scope: Optional[Scope] = None, _depth: int = 0) -> Any:
-        if expr is None or _depth > 6:
-            return UNKNOWN
-        scope = scope or self.site.scope
-        if isinstance(expr, (cst.Integer, cst.Float, cst.SimpleString, cst.ConcatenatedString)):
-            try:
-                value = expr.evaluated_value
-            except Exception:
-                return UNKNOWN
-            return UNKNOWN if value is None and not isinstance(expr, cst.SimpleString) else value
-        if isinstance(expr, cst.Name):
-            if expr.value in ("True", "False", "None"):
-                return {"True": True, "False": False, "None": None}[expr.value]
-            found, where = _lookup(scope, expr.value)
-            if not found or any(b.kind != "assign" or b.index is not None for b in found):
-                return UNKNOWN
-            values = {repr(v) for v in (self.literal(b.value, where, _depth + 1) for b in found)}
-            if len(values) != 1:
-                return UNKNOWN
-            return self.literal(found[-1].value, where, _depth + 1)
-        if isinstance(expr, (cst.Tuple, cst.List)):
-            items = []
-            for el in expr.elements:
-                if isinstance(el, cst.StarredElement):
-                    return UNKNOWN
-                v = self.literal(el.value, scope, _depth + 1)
-                if v is UNKNOWN:
-                    return UNKNOWN
-                items.append(v)
-            return tuple(items)
-        if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
-            v = self.literal(expr.expression, scope, _depth + 1)
-            return -v if isinstance(v, (int, float)) and not isinstance(v, bool) else UNKNOWN
-        if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, (cst.Add, cst.BitOr)):
-            left = self.literal(expr.left, scope, _depth + 1)
-            right = self.literal(expr.right, scope, _depth + 1)
-            if left is UNKNOWN or right is UNKNOWN:
-                return UNKNOWN
-            try:
-                return left + right if isinstance(expr.operator, cst.Add) else left | right
-            except TypeError:
-                return UNKNOWN
-        return UNKNOWN
 
     def arg(self, call: cst.Call, position: Optional[int] = None, keyword: Optional[str] = None) -> Optional[cst.BaseExpression]:
         """The argument at ``position`` (counting positional args only) or
@@ -221,10 +197,10 @@ class FileContext:
             func = expr.func
             q = self.qualname(func, scope)
             if q:
-                return q
+                return self._instance_origin(self.lineage(func, scope)) or q
             lineage = self.lineage(func, scope)
             if lineage:
-                return lineage[0]
+                return self._instance_origin(lineage)
             if isinstance(func, cst.Attribute):
                 base = self.origin(func.value, scope, _depth + 1)
                 if base:
@@ -237,23 +213,21 @@ class FileContext:
                     o = self.origin(b.value, where, _depth + 1)
                     if o:
                         return f"{o}[{b.index}]" if b.index is not None else o
+            class_scope = _method_class(scope, expr.value)
+            if class_scope is not None:     # `self`: an instance of the class
+                return self._instance_origin(self.class_bases(class_scope.node, class_scope.parent))
             return None
+        if isinstance(expr, cst.Subscript):     # request.files['upload']
+            base = self.qualname(expr.value, scope) or self.origin(expr.value, scope, _depth + 1)
+            return f"{base}[]" if base else None
         if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name):
-            class_scope = self._class_scope_for_self(expr.value.value, scope)
+            class_scope = _method_class(scope, expr.value.value)
             if class_scope is not None:
                 for b in reversed(class_scope.self_attrs.get(expr.attr.value, ())):
                     method_scope = b.scope or scope     # where `self.x = value` was written
                     o = self.origin(b.value, method_scope, _depth + 1)
                     if o:
                         return f"{o}[{b.index}]" if b.index is not None else o
-        return None
-
-    def _class_scope_for_self(self, name: str, scope: Scope) -> Optional[Scope]:
-        current: Optional[Scope] = scope
-        while current is not None:
-            if current.kind == "function" and current.class_scope is not None:
-                return current.class_scope if current.self_name == name else None
-            current = current.parent
         return None
 
     def enclosing_class(self) -> Optional[cst.ClassDef]:
@@ -266,14 +240,25 @@ class FileContext:
 
     dotted = staticmethod(dotted_name)
 
+    def app_file_fact(self, relpath: str, name: str, compute: Callable[[Path], Any]) -> Any:
+        """``compute(path)`` for a deployed file of the app (a logging
+        config, say), cached like the app's other per-file facts; None when
+        the file is not deployed."""
+        return self.externals.file_fact(relpath, name, compute)
+
     # -- reporting ------------------------------------------------------
     def report(self, rule, node: cst.CSTNode, *, message: Optional[str] = None, fix: Optional[str] = None,
-               severity: Optional[Severity] = None, site: Optional[Site] = None, **fmt: Any) -> None:
+               severity: Optional[Severity] = None, site: Optional[Site] = None, cause: Optional[str] = None,
+               fix_data: Optional[Dict[str, str]] = None, **fmt: Any) -> None:
         """A finding at ``node``; ``site`` is where the node sits when it was
-        recorded during the walk and is reported later (in ``finish``)."""
+        recorded during the walk and is reported later (in ``finish``);
+        ``cause`` names the one problem behind findings at many sites
+        (``library:lxml``), so reports can group them; ``fix_data``: what
+        the rule's ``--fix`` needs (Finding.fix_data)."""
         text = format_template(message or rule.message, fmt)
         hint = format_template(fix or rule.fix, fmt)
-        self._pending.append(_Pending(rule, node, site or self.site, text, hint, severity or rule.severity))
+        self._pending.append(_Pending(rule, node, site or self.site, text, hint, severity or rule.severity, cause,
+                                      fix_pairs(fix_data)))
 
     @staticmethod
     def _statement_span(statement, pos, line: int, end_line: Optional[int]) -> Tuple[int, int]:
@@ -314,15 +299,27 @@ class FileContext:
             if p.site.guard is not None:
                 kind, if_node, _ = p.site.guard
                 severity = min(severity, Severity.INFO)
+                g = pos.get(if_node)
+                where = f" on line {g.start.line}" if g is not None else ""
                 if kind == MAIN_GUARD:
                     why = "it only runs when the module is executed as a script (`if __name__ == '__main__':`) and no handler runs it as a CGI script"
+                elif kind == SDK_GUARD:
+                    why = f"it only runs where importing the App Engine SDK fails (the `except`{where})"
                 else:
-                    g = pos.get(if_node)
-                    where = f" on line {g.start.line}" if g is not None else ""
-                    why = f"it is behind an off-App-Engine check{where} (SERVER_SOFTWARE / APPENGINE_RUNTIME)"
+                    why = f"it is behind an off-App-Engine check{where} (SERVER_SOFTWARE / APPENGINE_RUNTIME / platform)"
                 message = f"{message} [not production code: {why}]"
+            else:
+                handler = _handler_for(p.rule.code, p.site.handled)
+                if handler is not None and severity > Severity.INFO:
+                    names, node = handler
+                    h = pos.get(node)
+                    where = f" on line {h.start.line}" if h is not None else ""
+                    shown = "except" if names == ("*",) else f"except {names[0]}"
+                    severity = Severity.INFO
+                    message = f"{message} [handled: `{shown}`{where} catches the failure and carries on]"
             out.append(Finding(
                 code=p.rule.code, name=p.rule.name, severity=severity, path=self.path,
                 message=message, fix=p.fix, line=line, column=col, end_line=end_line,
-                end_column=end_col, statement=span, source_line=self.source.line_text(line)))
+                end_column=end_col, statement=span, source_line=self.source.line_text(line), cause=p.cause,
+                fix_data=p.fix_data))
         return out

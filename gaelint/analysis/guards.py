@@ -9,9 +9,13 @@ module-level assignment (flags such as ``IS_DEV = ...``).
 """
 from __future__ import annotations
 
-from typing import Callable, Dict, Optional
+from typing import Callable, Dict, Optional, Tuple
 
 import libcst as cst
+
+from gaelint.knowledge import table
+
+from .platform import WINDOWS_FLAGS
 
 # polarity: "dev" when the expression is true only off App Engine,
 # "prod" when it is true only on App Engine.
@@ -19,6 +23,8 @@ DEV = "dev"
 PROD = "prod"
 
 _DEV_WORDS = ("Development", "Dev", "Devel")
+# Functions of well-known libraries whose result says where the code runs.
+LIBRARY_PREDICATES: Dict[str, str] = table("guards")["predicates"]
 _PROD_WORDS = ("Google App Engine", "Google")
 
 Resolve = Callable[[cst.BaseExpression], Optional[str]]
@@ -50,20 +56,33 @@ def _env_key(node: cst.BaseExpression, resolve: Resolve) -> Optional[str]:
     return None
 
 
-def polarity(test: cst.BaseExpression, resolve: Resolve, flags: Dict[str, str]) -> Optional[str]:
-    """DEV / PROD / None for a boolean expression."""
+def polarity(test: cst.BaseExpression, resolve: Resolve, flags: Dict[str, str],
+             predicates: Optional[Callable[[str], Optional[str]]] = None) -> Optional[str]:
+    """DEV / PROD / None for a boolean expression. ``flags`` holds the
+    module's flags (``IS_DEV``) and predicate functions (``on_appengine()``);
+    ``predicates`` answers for functions of other modules by qualified name."""
     if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
-        return _flip(polarity(test.expression, resolve, flags))
+        return _flip(polarity(test.expression, resolve, flags, predicates))
     if isinstance(test, cst.BooleanOperation):
-        left = polarity(test.left, resolve, flags)
-        right = polarity(test.right, resolve, flags)
+        left = polarity(test.left, resolve, flags, predicates)
+        right = polarity(test.right, resolve, flags, predicates)
         if isinstance(test.operator, cst.And):
             # true only if both are true: one dev operand makes it dev-only
             return DEV if DEV in (left, right) else (PROD if PROD in (left, right) else None)
         # `or`: dev-only when both sides are dev-only
         return left if left == right else None
     if isinstance(test, cst.Name):
-        return flags.get(test.value)
+        return flags.get(test.value) or _platform_flag(resolve(test) or test.value)
+    if isinstance(test, cst.Attribute):
+        return _platform_flag(resolve(test))
+    if isinstance(test, cst.Call) and not test.args:
+        if isinstance(test.func, cst.Name) and f"{test.func.value}()" in flags:
+            return flags[f"{test.func.value}()"]
+        name = resolve(test.func)
+        if name:
+            found = LIBRARY_PREDICATES.get(name) or (predicates(name) if predicates else None)
+            if found:
+                return found
     if isinstance(test, cst.Call) and isinstance(test.func, cst.Attribute):
         method = test.func.attr.value
         if method in ("startswith", "find", "__contains__") and test.args:
@@ -81,6 +100,9 @@ def polarity(test: cst.BaseExpression, resolve: Resolve, flags: Dict[str, str]) 
         comp = test.comparisons[0]
         op = comp.operator
         left, right = test.left, comp.comparator
+        platform = _platform_comparison(op, left, right, resolve)
+        if platform:
+            return platform
         # 'APPENGINE_RUNTIME' in os.environ / 'Development' in SERVER_SOFTWARE
         if isinstance(op, (cst.In, cst.NotIn)):
             key = _string(left)
@@ -105,6 +127,36 @@ def polarity(test: cst.BaseExpression, resolve: Resolve, flags: Dict[str, str]) 
     return None
 
 
+def _platform_flag(name: Optional[str]) -> Optional[str]:
+    """``six.PY3`` and a Windows flag imported from another module (``WIN``)
+    are true only off App Engine (python27 is Python 2 on Linux)."""
+    if name in ("six.PY3", "sys.flags.py3k_warning") or (name or "").rsplit(".", 1)[-1] in WINDOWS_FLAGS:
+        return DEV
+    if name == "six.PY2":
+        return PROD
+    return None
+
+
+def _platform_comparison(op, left, right, resolve: Resolve) -> Optional[str]:
+    """``os.name == 'nt'``, ``sys.platform == 'win32'``: not App Engine's Linux."""
+    equal = isinstance(op, (cst.Equal, cst.Is))
+    if not (equal or isinstance(op, (cst.NotEqual, cst.IsNot))):
+        return None
+    for side, other in ((left, right), (right, left)):
+        text = _string(other)
+        if text is None:
+            continue
+        name = resolve(side)
+        if name == "os.name":
+            result = PROD if text == "posix" else DEV
+        elif name == "sys.platform":
+            result = PROD if text.startswith("linux") else DEV
+        else:
+            continue
+        return result if equal else _flip(result)
+    return None
+
+
 def is_main_check(test: cst.BaseExpression) -> bool:
     """``__name__ == '__main__'`` (either order)."""
     if not (isinstance(test, cst.Comparison) and len(test.comparisons) == 1):
@@ -115,3 +167,83 @@ def is_main_check(test: cst.BaseExpression) -> bool:
     return any(isinstance(s, cst.Name) and s.value == "__name__" for s in sides) and any(
         _string(s) == "__main__" for s in sides
     )
+
+
+# -- try/except: what a handler catches, and whether the code goes on ---------
+
+def caught_names(handler: cst.ExceptHandler) -> Tuple[str, ...]:
+    """What an ``except`` catches, as written (``("IOError", "socket.error")``;
+    ``("*",)`` for a bare one)."""
+    t = handler.type
+    if t is None:
+        return ("*",)
+    names = [e.value for e in t.elements] if isinstance(t, cst.Tuple) else [t]
+    return tuple(dotted_name(n) for n in names if dotted_name(n))
+
+
+def carries_on(handler: cst.ExceptHandler) -> bool:
+    """The handler does not end by raising: the code goes on after it."""
+    body = handler.body.body if isinstance(handler.body, cst.IndentedBlock) else handler.body.body
+    last = body[-1] if body else None
+    if isinstance(last, cst.SimpleStatementLine) and any(isinstance(s, cst.Raise) for s in last.body):
+        return False
+    return True
+
+
+def imports_the_sdk(body) -> bool:
+    for stmt in getattr(body, "body", ()):
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, cst.Import) and any(
+                        dotted_name(a.name).startswith("google.appengine") for a in small.names):
+                    return True
+                if isinstance(small, cst.ImportFrom) and small.module is not None and not small.relative \
+                        and dotted_name(small.module).startswith("google.appengine"):
+                    return True
+    return False
+
+
+def catches_import_error(handler: cst.ExceptHandler) -> bool:
+    """An ``except ImportError`` (or bare/Exception) whose body does more
+    than re-raise: the import is optional or has a fallback."""
+    body = handler.body.body if isinstance(handler.body, cst.IndentedBlock) else handler.body.body
+    if len(body) == 1 and isinstance(body[0], cst.SimpleStatementLine) and \
+            all(isinstance(s, cst.Raise) for s in body[0].body):
+        return False
+    t = handler.type
+    if t is None:
+        return True
+    names = [e.value for e in t.elements] if isinstance(t, cst.Tuple) else [t]
+    for n in names:
+        text = n.attr.value if isinstance(n, cst.Attribute) else getattr(n, "value", None)
+        if text in ("ImportError", "ModuleNotFoundError", "Exception", "BaseException"):
+            return True
+    return False
+
+
+def dotted_name(node) -> str:
+    """``a.b.c`` for a Name/Attribute chain ('' for anything else)."""
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return f"{dotted_name(node.value)}.{node.attr.value}"
+    return ""
+
+
+def function_polarity(node: cst.FunctionDef, resolve: Resolve, flags: Dict[str, str],
+                      predicates: Optional[Callable[[str], Optional[str]]] = None) -> Optional[str]:
+    """The polarity of a parameterless function whose body is one ``return``
+    of a check (``def on_appengine(): return os.environ.get(
+    'SERVER_SOFTWARE', '').startswith('Google')``): a call to it is that check."""
+    body = node.body.body if isinstance(node.body, cst.IndentedBlock) else [node.body]
+    statements = [s for s in body if not (isinstance(s, cst.SimpleStatementLine) and len(s.body) == 1
+                                           and isinstance(s.body[0], cst.Expr)
+                                           and isinstance(s.body[0].value, (cst.SimpleString,
+                                                                            cst.ConcatenatedString)))]
+    if len(statements) != 1 or node.params.params:
+        return None
+    only = statements[0]
+    small = only.body[0] if isinstance(only, cst.SimpleStatementLine) and len(only.body) == 1 else only
+    if isinstance(small, cst.Return) and small.value is not None:
+        return polarity(small.value, resolve, flags, predicates)
+    return None

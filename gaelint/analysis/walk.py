@@ -9,6 +9,9 @@ stack), and records only:
   names resolve flow-insensitively once the walk is over;
 * ``self.<attr>`` assignments per class, so a socket made in one method is
   known in another;
+* every call and assignment with its site, whichever rules asked: values
+  that reach a parameter through the module's calls of its function, and
+  Flask config keys, are read from them (:mod:`.values`);
 * for each node type some rule asked for, the nodes with their *site*: the
   statement holding them, whether an off-App-Engine guard covers them, and
   whether they sit in a ``try`` whose ``except ImportError`` has a fallback.
@@ -42,7 +45,8 @@ def _fields(cls: type) -> Tuple[str, ...]:
 
 
 MAIN_GUARD = "main"   # under `if __name__ == '__main__':`
-ENV_GUARD = "env"     # under a SERVER_SOFTWARE / APPENGINE_RUNTIME check
+ENV_GUARD = "env"     # under a SERVER_SOFTWARE / APPENGINE_RUNTIME / platform check
+SDK_GUARD = "sdk"     # in the `except` of a `try:` that imports the App Engine SDK
 
 
 @dataclasses.dataclass
@@ -51,7 +55,8 @@ class Binding:
 
     kind: ``import`` (value: canonical dotted name), ``assign`` (value: the
     assigned expression, index: position when unpacked from a tuple),
-    ``class``/``def`` (value: the definition node), ``param``, ``unknown``.
+    ``class``/``def`` (value: the definition node), ``param`` (value: the
+    ``cst.Param``), ``unknown``.
     """
 
     kind: str
@@ -86,8 +91,10 @@ class Site:
     scope: Scope
     statement: cst.CSTNode
     top: Optional[cst.CSTNode] = None    # the module-level statement holding the node
-    guard: Optional[Tuple[str, cst.If, cst.CSTNode]] = None   # (MAIN_GUARD | ENV_GUARD, the `if`, its top)
+    guard: Optional[Tuple[str, cst.CSTNode, cst.CSTNode]] = None   # (MAIN/ENV/SDK_GUARD, the `if` or `except`, its top)
     import_fallback: bool = False        # inside try: with an except ImportError fallback
+    # Enclosing `try:` bodies whose handlers carry on: (names they catch, the handler), innermost first.
+    handled: Tuple[Tuple[Tuple[str, ...], cst.CSTNode], ...] = ()
 
 
 class Model:
@@ -97,24 +104,33 @@ class Model:
         self.module_scope = module_scope
         self.nodes: Dict[type, List[Tuple[cst.CSTNode, Site]]] = {}
         self.flags: Dict[str, str] = {}      # module-level IS_DEV-style flags -> polarity
+        self.class_scopes: Dict[cst.ClassDef, Scope] = {}   # each class body's scope
 
 
-def _catches_import_error(handler: cst.ExceptHandler) -> bool:
-    """An ``except ImportError`` (or bare/Exception) whose body does more
-    than re-raise: the import is optional or has a fallback."""
-    body = handler.body.body if isinstance(handler.body, cst.IndentedBlock) else handler.body.body
-    if len(body) == 1 and isinstance(body[0], cst.SimpleStatementLine) and \
-            all(isinstance(s, cst.Raise) for s in body[0].body):
-        return False
-    t = handler.type
-    if t is None:
-        return True
-    names = [e.value for e in t.elements] if isinstance(t, cst.Tuple) else [t]
-    for n in names:
-        text = n.attr.value if isinstance(n, cst.Attribute) else getattr(n, "value", None)
-        if text in ("ImportError", "ModuleNotFoundError", "Exception", "BaseException"):
-            return True
-    return False
+def lookup(scope: Scope, name: str) -> Tuple[Optional[List[Binding]], Optional[Scope]]:
+    """Bindings of ``name`` as Python resolves it from ``scope`` (class
+    scopes are skipped for nested functions), and the scope holding them."""
+    current: Optional[Scope] = scope
+    first = True
+    while current is not None:
+        if first or current.kind != "class":
+            found = current.names.get(name)
+            if found:
+                return found, current
+        first = False
+        current = current.parent
+    return None, None
+
+
+def method_class(scope: Scope, name: str) -> Optional[Scope]:
+    """The class scope when ``name`` is the ``self`` (or ``cls``) of the
+    method ``scope`` is in, else None."""
+    current: Optional[Scope] = scope
+    while current is not None:
+        if current.kind == "function" and current.class_scope is not None:
+            return current.class_scope if current.self_name == name else None
+        current = current.parent
+    return None
 
 
 def _target_names(target: cst.BaseExpression):
@@ -133,11 +149,12 @@ def _target_names(target: cst.BaseExpression):
 
 
 class _Walker:
-    def __init__(self, module: cst.Module, wanted: Set[type], resolver, main_is_script: bool):
+    def __init__(self, module: cst.Module, wanted: Set[type], resolver, main_is_script: bool, predicates=None):
         self.model = Model(Scope("module", module, None))
         self.wanted = wanted
         self.resolver = resolver       # callable(expr, scope) -> qualname, for guards
         self.main_is_script = main_is_script
+        self.predicates = predicates
 
     # -- bindings -------------------------------------------------------
     def _bind_target(self, target, value, scope: Scope, stmt) -> None:
@@ -227,7 +244,7 @@ class _Walker:
             for t in node.targets:
                 self._bind_target(t.target, node.value, scope, site.statement)
             if scope.kind == "module" and len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
-                p = guards.polarity(node.value, lambda e: self.resolver(e, scope), self.model.flags)
+                p = guards.polarity(node.value, lambda e: self.resolver(e, scope), self.model.flags, self.predicates)
                 if p:
                     self.model.flags[node.targets[0].target.value] = p
         elif isinstance(node, cst.AnnAssign) and node.value is not None:
@@ -260,7 +277,7 @@ class _Walker:
             if scope.kind == "module" and guards.is_main_check(node.test) and not self.main_is_script:
                 body_site = dataclasses.replace(site, guard=(MAIN_GUARD, node, site.top))
             else:
-                p = guards.polarity(node.test, lambda e: self.resolver(e, scope), self.model.flags)
+                p = guards.polarity(node.test, lambda e: self.resolver(e, scope), self.model.flags, self.predicates)
                 if p == guards.DEV:
                     body_site = dataclasses.replace(site, guard=(ENV_GUARD, node, site.top))
                 elif p == guards.PROD:
@@ -272,10 +289,18 @@ class _Walker:
 
     def _try(self, node, site):
         site = dataclasses.replace(site, statement=node)
-        fallback = any(_catches_import_error(h) for h in node.handlers)
-        body_site = dataclasses.replace(site, import_fallback=True) if fallback else site
+        fallback = any(guards.catches_import_error(h) for h in node.handlers)
+        handled = tuple((guards.caught_names(h), h) for h in node.handlers if guards.carries_on(h))
+        body_site = dataclasses.replace(site, import_fallback=site.import_fallback or fallback,
+                                        handled=handled + site.handled)
         out = [(node.body, body_site)]
-        out.extend((h, site) for h in node.handlers)
+        handler_site = site
+        if fallback and not site.guard and guards.imports_the_sdk(node.body):
+            # `try: from google.appengine.api import memcache` / `except ImportError:`
+            # the handler is the code that runs where the SDK is missing
+            probe = next(h for h in node.handlers if guards.catches_import_error(h))
+            handler_site = dataclasses.replace(site, guard=(SDK_GUARD, probe, site.top))
+        out.extend((h, handler_site) for h in node.handlers)
         if node.orelse is not None:     # runs only when the imports above worked
             out.append((node.orelse, body_site))
         if node.finalbody is not None:
@@ -290,6 +315,8 @@ class _Walker:
     def _function(self, node, site):
         outer = site.scope
         outer.bind(node.name.value, Binding("def", node))
+        if outer.kind == "module":
+            self._predicate(node, outer)
         scope = Scope("function", node, outer)
         if outer.kind == "class":
             scope.class_scope = outer
@@ -301,7 +328,7 @@ class _Walker:
             if isinstance(extra, cst.Param):
                 every.append(extra)
         for p in every:
-            scope.bind(p.name.value, Binding("param"))
+            scope.bind(p.name.value, Binding("param", p))
         if scope.class_scope is not None and every and not _is_static(node):
             scope.self_name = every[0].name.value
         inner = dataclasses.replace(site, scope=scope, statement=node)
@@ -311,10 +338,16 @@ class _Walker:
         out.append((node.body, inner))
         return out
 
+    def _predicate(self, node: cst.FunctionDef, scope: Scope) -> None:
+        p = guards.function_polarity(node, lambda e: self.resolver(e, scope), self.model.flags, self.predicates)
+        if p:
+            self.model.flags[f"{node.name.value}()"] = p
+
     def _class(self, node, site):
         outer = site.scope
         outer.bind(node.name.value, Binding("class", node))
         scope = Scope("class", node, outer)
+        self.model.class_scopes[node] = scope
         inner = dataclasses.replace(site, scope=scope, statement=node)
         header = dataclasses.replace(site, statement=node)    # decorators, bases: this class's
         out = [(d, header) for d in node.decorators]
@@ -328,15 +361,7 @@ def _is_static(node: cst.FunctionDef) -> bool:
     return any(isinstance(d.decorator, cst.Name) and d.decorator.value == "staticmethod" for d in node.decorators)
 
 
-def _dotted(node) -> str:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        return f"{_dotted(node.value)}.{node.attr.value}"
-    return ""
-
-
-dotted_name = _dotted
+dotted_name = _dotted = guards.dotted_name
 
 _SPECIAL = {
     cst.SimpleStatementLine: _Walker._simple_line,
@@ -357,5 +382,12 @@ if hasattr(cst, "TryStar"):
     _SPECIAL[cst.TryStar] = _Walker._try
 
 
-def build(module: cst.Module, wanted: Sequence[type], resolver, main_is_script: bool = False) -> Model:
-    return _Walker(module, set(wanted), resolver, main_is_script).run()
+# Recorded whatever the rules ask for: values are followed through them.
+ALWAYS_RECORDED = (cst.Call, cst.Assign)
+
+
+def build(module: cst.Module, wanted: Sequence[type], resolver, main_is_script: bool = False,
+          predicates=None) -> Model:
+    """``predicates(qualname)``: the polarity of another module's function
+    (``utils.on_appengine``), or None."""
+    return _Walker(module, {*wanted, *ALWAYS_RECORDED}, resolver, main_is_script, predicates).run()

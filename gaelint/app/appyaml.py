@@ -194,11 +194,31 @@ def parse_app_config(text: str, path: Path) -> AppConfig:
     return config
 
 
+# `app.yaml.prod` is a service yaml a deploy script copies into place;
+# `app.yaml.example` is a template nobody deploys.
+_TEMPLATE_SUFFIXES = frozenset({"example", "sample", "template", "tmpl", "tpl", "dist", "orig", "bak", "in",
+                                "j2", "jinja", "jinja2", "default", "skel", "old", "disabled"})
+
+
+def yaml_file_name(name: str) -> Optional[str]:
+    """The yaml name a file stands for (``app.yaml.prod`` -> ``app.yaml``),
+    or None when it is not a yaml file or only a template of one."""
+    if name.endswith((".yaml", ".yml")):
+        return name
+    for marker in (".yaml.", ".yml."):
+        if marker in name:
+            head, _, suffix = name.rpartition(".")
+            if suffix.lower() not in _TEMPLATE_SUFFIXES and head.endswith((".yaml", ".yml")):
+                return head
+    return None
+
+
 def yaml_kind(path: Path, config: Optional[AppConfig] = None) -> str:
     """'service', one of the non-service config kinds, or 'other'."""
-    stem, _, ext = Path(path).name.rpartition(".")
-    if ext not in ("yaml", "yml"):
+    name = yaml_file_name(Path(path).name)
+    if name is None:
         return "other"
+    stem, _, ext = name.rpartition(".")
     if stem in _CONFIG_KINDS:
         return stem
     if stem == "app":

@@ -70,11 +70,46 @@ def companions(name: str, version: Optional[str]) -> List[Tuple[str, str]]:
     return [(n, resolve(n, v) or v) for n, v in found]
 
 
-def newest(name: str) -> str:
-    """The highest non-deprecated supported version."""
+_DECOMMISSIONED = DATA.get("decommissioned", {})
+
+
+def decommissioned(name: str, version: Optional[str]) -> Optional[dict]:
+    """{'why', 'use'} when the runtime no longer serves that version (or
+    gcloud refuses to deploy it), else None."""
+    versions = _DECOMMISSIONED.get("versions", {}).get(name, {})
+    return versions.get(resolve(name, version) or "") or versions.get(version or "")
+
+
+def instead(name: str) -> Optional[str]:
+    """What to do instead of a library the runtime no longer serves at all."""
+    return _DECOMMISSIONED.get("instead", {}).get(name)
+
+
+def newest(name: str) -> Optional[str]:
+    """The highest supported version that is neither deprecated nor
+    decommissioned (None when the runtime serves none any more)."""
     lib = LIBRARIES[name]
-    usable = [v for v in lib["versions"] if v not in lib["deprecated"]] or lib["versions"]
-    return max(usable, key=_version_key)
+    live = [v for v in lib["versions"] if not decommissioned(name, v)]
+    usable = [v for v in live if v not in lib["deprecated"]] or live
+    return max(usable, key=_version_key) if usable else None
+
+
+def recommended(name: str) -> str:
+    """The version ``--fix`` writes: the newest supported one that is
+    neither deprecated nor experimental (else the newest supported)."""
+    lib = LIBRARIES[name]
+    usable = [v for v in lib["versions"] if v not in lib["deprecated"] and v not in lib.get("experimental", ())]
+    return max(usable, key=_version_key) if usable else newest(name)
+
+
+def companion_version(name: str, implicit: str) -> Tuple[str, bool]:
+    """(version to list, whether it differs from what the runtime uses now)
+    for a companion appinfo adds implicitly at ``implicit``: that version,
+    unless it is deprecated."""
+    lib = LIBRARIES[name]
+    if implicit in lib["versions"] and implicit not in lib["deprecated"]:
+        return implicit, False
+    return recommended(name), True
 
 
 def _version_key(version: str):

@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Set
 
 from gaelint import reading
-from gaelint.findings import Finding, Severity, format_template
+from gaelint.findings import Finding, Severity, fix_pairs, format_template
 
 MAX_FACT_INPUT_BYTES = 32_000_000     # App Engine's limit per file
 
@@ -20,6 +20,7 @@ class AppContext:
         self._memo: Dict[str, Any] = {}
         self._texts: Dict[Path, List[str]] = {}
         self.cache = None                 # cache.ResultCache when the run uses one
+        self.production = None            # production.Production, for rules that need it
 
     # -- derived facts, computed once per app ---------------------------
     def memo(self, key: str, compute: Callable[[], Any]) -> Any:
@@ -85,10 +86,11 @@ class AppContext:
     # -- reporting (app rules) -------------------------------------------
     def report(self, rule, path: Path, line: Optional[int] = None, *, message: Optional[str] = None,
                fix: Optional[str] = None, severity: Optional[Severity] = None, column: Optional[int] = None,
-               **fmt: Any) -> None:
+               fix_data: Optional[Dict[str, str]] = None, **fmt: Any) -> None:
+        """A finding of an app rule; ``fix_data``: what its ``--fix`` needs."""
         self.findings.append(Finding(
             code=rule.code, name=rule.name, severity=severity or rule.severity, path=path,
             message=format_template(message or rule.message, fmt), fix=format_template(fix or rule.fix, fmt),
             line=line, column=(column or 1) if line else None, end_line=line,
             end_column=None, statement=(line, line) if line else None,
-            source_line=self.line_text(path, line)))
+            source_line=self.line_text(path, line), fix_data=fix_pairs(fix_data)))

@@ -33,7 +33,8 @@ from pathspec import GitIgnoreSpec
 
 from .. import reading
 from ..knowledge import table
-from .appyaml import SkipEntry
+from .appyaml import SkipEntry, load_app_config
+from .entrypoints import include_files
 from .userregex import PatternTimeout, UserPattern, budget_note
 
 DEFAULT_SKIP_FILES: str = table("app_yaml")["default_skip_files"]["regex"]
@@ -95,6 +96,12 @@ class UploadRules:
         config = app.config
         entries = config.skip_files if config is not None and config.error is None else None
         self.has_explicit_skip_files = entries is not None
+        included = _included_skip_files(config, app.root) if config is not None and config.error is None else []
+        if included:
+            # appinfo's MergeSkipFiles: the app's own (or the default) | each include's
+            base = entries if entries is not None else [SkipEntry(DEFAULT_SKIP_FILES, 0)]
+            entries = list(base) + included
+            self.has_explicit_skip_files = True
         ignore_path = app.root / GCLOUDIGNORE
         self.uses_gcloudignore = reading.is_regular_file(ignore_path)
         self._regex = None          # re.Pattern (the default) or UserPattern (the app's own)
@@ -141,6 +148,25 @@ class UploadRules:
     def uploads(self, rel: str) -> bool:
         parts = rel.split("/")
         return not any(self.skips("/".join(parts[:i]), True) for i in range(1, len(parts))) and not self.skips(rel)
+
+
+def _included_skip_files(config, root: Path) -> List[SkipEntry]:
+    """The ``skip_files`` of the files ``includes:`` names, which appinfo
+    joins to the app's (AppInclude.MergeSkipFiles)."""
+    out: List[SkipEntry] = []
+    seen = set()
+    stack = [(config, 0)]
+    while stack:
+        current, depth = stack.pop()
+        for path, _ in include_files(current, root):
+            if path in seen or depth > 5 or not path.is_file():
+                continue
+            seen.add(path)
+            included = load_app_config(path)
+            if included.error is None:
+                out.extend(included.skip_files or ())
+                stack.append((included, depth + 1))
+    return out
 
 
 def _compile_skip_files(entries: List[SkipEntry], path: Path, problems: List[Problem]) -> Union[Pattern[str], UserPattern]:

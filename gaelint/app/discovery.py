@@ -9,6 +9,11 @@ app at, above or below a path, the path is one implicit app (default
 settings); files beside apps but in none are not deployed, so not linted
 unless ``all_files``, which then gathers them in an implicit app.
 
+A file argument (pre-commit passes the changed files) is placed the way
+``gaelint check .`` would place it: in the nearest app above it; with none,
+in no app at all when there are apps below the directory the check runs
+from (the current directory), else in the implicit app rooted there.
+
 Which files an app uploads is :mod:`gaelint.app.deployset`'s job.
 """
 from __future__ import annotations
@@ -19,8 +24,8 @@ from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Tuple
 
 from .. import reading
-from .appyaml import MAX_YAML_BYTES, AppConfig, load_app_config, might_be_service, yaml_kind
-from . import deployset
+from .appyaml import MAX_YAML_BYTES, AppConfig, load_app_config, might_be_service, yaml_file_name, yaml_kind
+from . import deployroot, deployset
 from .deployset import DEFAULT_RE, VCS_DIRS, DeploySet, Problem, real_dir, upload_rules_of, scan_dir, deploy_set
 
 APP_YAML_NAMES = ("app.yaml", "app.yml")
@@ -32,6 +37,11 @@ class App:
     config: Optional[AppConfig]
     service_configs: List[AppConfig] = field(default_factory=list)
     implicit: bool = False  # no app.yaml: a python27 app with default settings
+    # Where the handlers' imports start when that is an ancestor of root
+    # (a Bazel or bundle layout: src/pkg/web/app.yaml + `pkg.web.urls.app`).
+    import_root: Optional[Path] = None
+    notes: List[str] = field(default_factory=list)     # how its roots were chosen
+    root_unknown: bool = False     # no handler resolves, and no deploy root was found for them
     deploy_sets: Dict[bool, "DeploySet"] = field(default_factory=dict, repr=False)
     upload_rules: Dict[bool, "deployset.UploadRules"] = field(default_factory=dict, repr=False)
 
@@ -44,21 +54,25 @@ class AppTarget:
     excluded: List[Path] = field(default_factory=list)  # file arguments not deployed
 
 
-def find_apps(paths: Iterable[Path], all_files: bool = False) -> Tuple[List[AppTarget], List[Problem]]:
-    """One target per app under (or above) the given paths, sorted by root."""
-    finder = Finder(all_files)
+def find_apps(paths: Iterable[Path], all_files: bool = False,
+              deploy_roots: Optional[Dict[Path, Path]] = None) -> Tuple[List[AppTarget], List[Problem]]:
+    """One target per app under (or above) the given paths, sorted by root;
+    ``deploy_roots`` maps a service yaml to the directory it deploys."""
+    finder = Finder(all_files, deploy_roots)
     for path in paths:
         finder.add(os.path.abspath(path))
     return finder.result()
 
 
 class Finder:
-    def __init__(self, all_files: bool) -> None:
+    def __init__(self, all_files: bool, deploy_roots: Optional[Dict[Path, Path]] = None) -> None:
         self.all_files = all_files
+        self.deploy_roots = deploy_roots or {}
         self.problems: List[Problem] = []
         self._at: Dict[str, Optional[App]] = {}  # directory as walked -> app rooted there
         self._by_root: Dict[Path, App] = {}
         self._targets: Dict[Path, AppTarget] = {}
+        self._has_apps: Dict[str, bool] = {}
 
     def app_at(self, directory: str, names: Optional[List[str]] = None) -> Optional[App]:
         if directory not in self._at:
@@ -69,9 +83,39 @@ class Finder:
                     names = []  # e.g. an unreadable /home on the way up
             app = detect(directory, names)
             if app is not None:
+                app = self._place(app)
                 app = self._by_root.setdefault(app.root, app)
             self._at[directory] = app
         return self._at[directory]
+
+    def _place(self, app: App) -> App:
+        """Move an app whose handlers import from elsewhere (deployroot)."""
+        configs = [c for c in [app.config, *app.service_configs]
+                   if c is not None and c.error is None and c.runtime == "python27"]
+        if app.config_path is None or not configs:
+            return app
+        mapped = deployroot.mapped_root(app.config_path, self.deploy_roots)
+        if mapped is not None:
+            app.root = Path(os.path.realpath(mapped))
+            app.notes.append(f"deploy root {mapped} (the `deploy-roots` setting)")
+            return app
+        scripts = deployroot.wsgi_scripts(configs)
+        if not scripts or any(deployroot.resolves(app.root, s) for s in scripts):
+            return app
+        ancestor = deployroot.ancestor_root(app.root, scripts)
+        if ancestor is not None:
+            app.import_root = ancestor
+            app.notes.append(f"its handlers name modules from {ancestor} (the path above the yaml is part "
+                             "of their package): imports are followed from there")
+            return app
+        root, note = deployroot.relocated_root(app.root, scripts, deployroot.repository_root(app.root))
+        if root is not None:
+            app.root = Path(os.path.realpath(root))
+        else:
+            app.root_unknown = True
+        if note:
+            app.notes.append(note)
+        return app
 
     def upward(self, directory: str) -> Tuple[Optional[App], str]:
         current = directory
@@ -95,7 +139,7 @@ class Finder:
             directory, prefix, owner, chain = stack.pop()
             entries = scan_dir(directory, self.problems)
             if directory != start:
-                app = self.app_at(directory, [e.name for e in entries if e.name.endswith((".yaml", ".yml"))])
+                app = self.app_at(directory, [e.name for e in entries if yaml_file_name(e.name) is not None])
                 if app is not None:
                     found.append((app, directory))
                     owner, prefix = app, ""
@@ -123,7 +167,10 @@ class Finder:
             parent = os.path.dirname(path)
             app, found_in = self.upward(parent)
             if app is None:
-                app, found_in = self.implicit(parent), parent
+                start = self._check_start(parent)
+                if not self.all_files and self._apps_below(start):
+                    return      # beside the apps, in none: `gaelint check .` does not lint it either
+                app, found_in = self.implicit(start), start
             # Relative to where the app was found, so a path through a
             # symlinked directory names the file as the deploy walk does.
             rel = Path(os.path.relpath(path, found_in)).as_posix()
@@ -137,6 +184,18 @@ class Finder:
             self.problems.append(Problem(Path(path), why))
         else:
             self.problems.append(Problem(Path(path), "no such file or directory"))
+
+    @staticmethod
+    def _check_start(directory: str) -> str:
+        """Where ``gaelint check .`` would start for a file in ``directory``:
+        the current directory when the file is under it, else its own."""
+        cwd = os.path.abspath(os.getcwd())
+        return cwd if _under(directory, cwd) else directory
+
+    def _apps_below(self, start: str) -> bool:
+        if start not in self._has_apps:
+            self._has_apps[start] = bool(self.discover(start, None))
+        return self._has_apps[start]
 
     def _add_dir(self, start: str) -> None:
         owner, owner_dir = self.upward(start)
@@ -186,13 +245,15 @@ def detect(directory: str, names: List[str]) -> Optional[App]:
     that makes it one (app.yaml/app.yml, or any with runtime: python27)."""
     root = Path(os.path.realpath(directory))
     configs: List[AppConfig] = []
-    for name in sorted(n for n in names if n.endswith((".yaml", ".yml"))):
+    for name in sorted(n for n in names if yaml_file_name(n) is not None):
         kind = yaml_kind(Path(name))
         if kind == "service" or (kind == "other" and _sniff(root / name)):
             config = load_app_config(root / name)
             if yaml_kind(config.path, config) == "service":
                 configs.append(config)
     primary = next((c for c in configs if c.path.name in APP_YAML_NAMES), None)
+    primary = primary or next((c for c in configs if yaml_file_name(c.path.name) in APP_YAML_NAMES
+                               and c.runtime == "python27"), None)
     primary = primary or next((c for c in configs if c.runtime == "python27"), None)
     if primary is None:
         return None

@@ -86,7 +86,7 @@ class AppModules:
         """A sys.path change we cannot resolve: any directory holding
         top-level modules or packages may be on sys.path."""
         self.uncertain = True
-        for f in self.files:
+        for f in sorted(self.files):    # sorted: the roots' order is part of the cache key
             d = posixpath.dirname(f)
             if f.endswith(_INIT):
                 d = posixpath.dirname(d)
@@ -126,6 +126,33 @@ class AppModules:
         package finds the package's own ``X`` first."""
         d = posixpath.dirname(importer)
         return self._is_package(d) and self._exists(d, dotted.split("."))
+
+    def locate(self, dotted: str, importer: str) -> Optional[Tuple[str, List[str]]]:
+        """(relative path of the ``.py`` file, names inside it) of the app's
+        own module that ``dotted`` starts with, as ``importer`` (a relative
+        path) would import it: a leading dot is relative to its package,
+        then its own package (Python 2's implicit relative import), then the
+        app root. Vendored directories are not searched: their modules are
+        third-party code."""
+        parts = dotted.split(".")
+        package = posixpath.dirname(importer)
+        if not parts[0]:                    # from .base import X: '.base.X'
+            level = len(parts) - len(dotted.lstrip(".").split("."))
+            for _ in range(level - 1):
+                package = posixpath.dirname(package)
+            parts = parts[level:]
+            places = [package] if self._is_package(package) or package == "" else []
+        else:
+            places = [package] if self._is_package(package) else []
+            places.append("")
+        for place in places:
+            prefix = place + "/" if place else ""
+            for cut in range(len(parts), 0, -1):
+                base = prefix + "/".join(parts[:cut])
+                for rel in (base + "/__init__.py", base + ".py"):
+                    if rel in self.files and not self.in_site_dir(rel):
+                        return rel, parts[cut:]
+        return None
 
     def in_site_dir(self, rel: str) -> bool:
         """A file of a vendored third-party directory (lib/...)."""

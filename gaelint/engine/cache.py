@@ -9,10 +9,16 @@ everything those findings depend on:
   mtime of every engine and rule module loaded (so editing a rule in a
   development checkout invalidates the cache too);
 * the app-level inputs: app.yaml and the other service yamls,
-  appengine_config.py, .gcloudignore, the deploy set's file list, and where
-  the app's own modules are importable from (vendored roots, zips): CGI
-  handlers, ``libraries:``, ``env_variables:`` and import resolution all
-  come from these.
+  appengine_config.py, .gcloudignore, the deploy set's file list, where
+  the app's own modules are importable from (vendored roots, zips), and the
+  bases of the classes the app's modules define: CGI handlers,
+  ``libraries:``, ``env_variables:``, import resolution and which rules a
+  file is checked with all come from these.
+
+Some findings also depend on other files of the app that the check read (a
+constant imported from settings.py, a base class in utils/): the entry
+records those files with a hash of their bytes, and is used only while they
+still hash the same.
 
 The cache lives outside the app (``$GAELINT_CACHE_DIR``, else
 ``$XDG_CACHE_HOME/gaelint``, else ``~/.cache/gaelint``), so it is never part
@@ -31,12 +37,12 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any, Callable, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 from gaelint import __version__, reading, registry
 from gaelint.findings import Finding, Severity
 
-FORMAT = 3
+FORMAT = 4
 MISSING = object()
 _MAX_INPUT_BYTES = 32_000_000       # an app-level input (app.yaml, appengine_config.py)
 _MAX_ENTRY_BYTES = 64_000_000
@@ -101,29 +107,49 @@ def app_fingerprint(app) -> str:
     from gaelint.app.vendoring import app_modules
     mods = app_modules(app)
     h.update(repr((mods.roots, mods.uncertain, sorted((k, sorted(v)) for k, v in mods._zips.items()))).encode())
+    # Which rules a file is checked with depends on the app's class
+    # hierarchy too (a file naming `Worker`, a multiprocessing.Process).
+    from gaelint.app.module_facts import class_words
+    h.update(repr(sorted((k, sorted(v)) for k, v in class_words(app).items())).encode())
     return h.hexdigest()
 
 
 def _encode(f: Finding, root: Path) -> dict:
-    try:
-        rel = Path(os.path.abspath(f.path)).relative_to(root).as_posix()
-    except ValueError:
-        rel = str(f.path)
+    rel = _relative(f.path, root)
     return {"code": f.code, "name": f.name, "severity": int(f.severity), "path": rel, "message": f.message,
             "fix": f.fix, "line": f.line, "column": f.column, "end_line": f.end_line,
             "end_column": f.end_column, "statement": list(f.statement) if f.statement else None,
-            "source_line": f.source_line}
+            "source_line": f.source_line, "cause": f.cause, "fix_data": [list(p) for p in f.fix_data]}
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return Path(os.path.abspath(path)).relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def _decode(d: dict, root: Path) -> Finding:
     return Finding(code=d["code"], name=d["name"], severity=Severity(d["severity"]), path=root / d["path"],
                    message=d["message"], fix=d["fix"], line=d["line"], column=d["column"],
                    end_line=d["end_line"], end_column=d["end_column"],
-                   statement=tuple(d["statement"]) if d["statement"] else None, source_line=d["source_line"])
+                   statement=tuple(d["statement"]) if d["statement"] else None, source_line=d["source_line"],
+                   cause=d.get("cause"), fix_data=tuple(tuple(p) for p in d.get("fix_data") or ()))
+
+
+def dependency_hashes(root: Path, relpaths) -> Dict[str, str]:
+    """{relative path: sha256 of its bytes ('-' when unreadable)}."""
+    out = {}
+    for rel in relpaths:
+        try:
+            out[rel] = hashlib.sha256(reading.read_bytes(root / rel, _MAX_INPUT_BYTES)).hexdigest()
+        except OSError:
+            out[rel] = "-"
+    return out
 
 
 _FINDING_KEYS = frozenset(("code", "name", "severity", "path", "message", "fix", "line", "column", "end_line",
-                           "end_column", "statement", "source_line"))
+                           "end_column", "statement", "source_line", "cause", "fix_data"))
 _SEVERITIES = frozenset(int(s) for s in Severity)
 _MAX_FINDINGS = 100_000
 
@@ -146,11 +172,30 @@ def _valid_finding(d: Any, relpath: str) -> bool:
             and _position(d["column"], 0) and _position(d["end_column"], 0)
             and (statement is None or (isinstance(statement, list) and len(statement) == 2
                                        and all(_position(x, 1) and x is not None for x in statement)))
-            and (d["source_line"] is None or isinstance(d["source_line"], str)))
+            and (d["source_line"] is None or isinstance(d["source_line"], str))
+            and (d["cause"] is None or isinstance(d["cause"], str))
+            and isinstance(d["fix_data"], list) and all(
+                isinstance(p, list) and len(p) == 2 and all(isinstance(x, str) for x in p) for p in d["fix_data"]))
 
 
 def valid_findings(value: Any, relpath: str) -> bool:
     return isinstance(value, list) and len(value) <= _MAX_FINDINGS and all(_valid_finding(d, relpath) for d in value)
+
+
+def _app_path(rel: Any) -> bool:
+    """A path inside the app: relative, no `..`."""
+    return isinstance(rel, str) and bool(rel) and not os.path.isabs(rel) and ".." not in rel.split("/")
+
+
+def valid_result(value: Any, relpath: str) -> bool:
+    """A findings entry as ``put`` writes it: this file's findings, and the
+    other files of the app they depend on with the hash of their bytes."""
+    if not isinstance(value, dict) or value.keys() != {"findings", "deps"}:
+        return False
+    deps = value["deps"]
+    return (isinstance(deps, dict) and len(deps) <= _MAX_FINDINGS
+            and all(_app_path(k) and isinstance(v, str) for k, v in deps.items())
+            and valid_findings(value["findings"], relpath))
 
 
 def content_hash(data: bytes) -> str:
@@ -248,24 +293,30 @@ class ResultCache:
                 except OSError:
                     pass
 
-    def get(self, key: str, root: Path, data: Optional[bytes] = None,
-            relpath: Optional[str] = None) -> Optional[List[Finding]]:
-        """The findings of the file with these bytes, or None (a miss)."""
-        if data is None or relpath is None:
+    def get(self, key: str, root: Path, deps_root: Optional[Path] = None, data: Optional[bytes] = None,
+            path: Optional[Path] = None) -> Optional[List[Finding]]:
+        """The findings of the file ``path`` with these bytes, or None (a miss)."""
+        if data is None or path is None:
             return None         # an entry is only believed for the bytes it was made from
-        value = self.get_value(key, data, "findings", lambda v: valid_findings(v, relpath))
+        relpath = _relative(path, root)
+        value = self.get_value(key, data, "findings", lambda v: valid_result(v, relpath))
         try:
-            return None if value is MISSING else [_decode(d, root) for d in value]
-        except (KeyError, TypeError, ValueError):
+            if value is MISSING or dependency_hashes(deps_root or root, value["deps"]) != value["deps"]:
+                return None
+            return [_decode(d, root) for d in value["findings"]]
+        except (KeyError, TypeError, ValueError, AttributeError):
             return None
 
-    def put(self, key: str, root: Path, findings: List[Finding], data: Optional[bytes] = None,
-            relpath: Optional[str] = None) -> None:
-        if data is None or relpath is None:
+    def put(self, key: str, root: Path, findings: List[Finding], deps: Optional[Dict[str, str]] = None,
+            data: Optional[bytes] = None, path: Optional[Path] = None) -> None:
+        """``deps``: {relative path: hash} of the other files the findings
+        depend on (:func:`dependency_hashes`); ``data``, ``path``: the file's
+        bytes and path (an entry is bound to them)."""
+        if data is None or path is None:
             return
-        encoded = [_encode(f, root) for f in findings]
-        if valid_findings(encoded, relpath):     # e.g. a finding about another file: not cached
-            self.put_value(key, encoded, data, "findings")
+        value = {"findings": [_encode(f, root) for f in findings], "deps": deps or {}}
+        if valid_result(value, _relative(path, root)):    # e.g. a finding about another file: not cached
+            self.put_value(key, value, data, "findings")
 
     def fact_key(self, name: str, data: bytes) -> str:
         """Key of a fact derived from one file's bytes alone."""

@@ -12,13 +12,16 @@ import gc
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, FrozenSet, Iterable, List, Optional, Tuple, Type
+from typing import Dict, FrozenSet, Iterable, List, Optional, Set, Tuple, Type
 
 
 from gaelint import registry, source
-from gaelint.analysis import positions, walk
+from gaelint.analysis import facts, positions, walk
 from gaelint.analysis.context import FileContext, resolve_qualname
 from gaelint.app.context import AppContext
+from gaelint.app.module_facts import AppFacts, class_words
+from gaelint.app.production import FACTS_NAME, facts_from_file
+from gaelint.app.vendoring import app_modules
 from gaelint.findings import Finding, Severity
 from gaelint.registry import AppRule, Rule, SourceRule
 
@@ -74,8 +77,10 @@ class RuleSet:
                     self._by_substring.append((raw, rule))
         self._words = frozenset(self._by_word)
 
-    def rules_for(self, data: bytes) -> List[SourceRule]:
-        """Rules that could fire on a file with these bytes, in rule order."""
+    def rules_for(self, data: bytes, class_words: Optional[Dict[bytes, FrozenSet[bytes]]] = None) -> List[SourceRule]:
+        """Rules that could fire on a file with these bytes, in rule order.
+        ``class_words``: for classes of the app, the words their bases are
+        spelled with (a file naming ``Worker`` names ``Process`` too)."""
         if not self.prefilter:
             return list(self.source_rules)
         chosen = set(map(id, self._always))
@@ -86,6 +91,9 @@ class RuleSet:
         else:
             code = data
         words = set(_WORD.findall(code))
+        if class_words:
+            for name in words.intersection(class_words):
+                words |= class_words[name]
         for word in self._words.intersection(words):
             chosen.update(map(id, self._by_word[word]))
         for needed, rule in self._by_all_words:
@@ -144,73 +152,64 @@ def engine_failure(path: Path, exc: BaseException) -> Finding:
     return _gae002(path, "the engine", exc)
 
 
-def check_file(ruleset: RuleSet, app: AppContext, path: Path, data: Optional[bytes] = None) -> List[Finding]:
+def check_file(ruleset: RuleSet, app: AppContext, path: Path, data: Optional[bytes] = None,
+               deps: Optional[Set[str]] = None) -> List[Finding]:
     """Every source rule on one Python file (``data``: its bytes, e.g. from
     stdin, instead of reading ``path``). Whatever goes wrong stays with this
-    file: a failure of gaelint itself is a GAE002 here, and the run goes on."""
+    file: a failure of gaelint itself is a GAE002 here, and the run goes on.
+    ``deps`` receives the other files of the app (relative paths) whose
+    content the findings depend on (a constant imported from settings.py)."""
+    return check_file_and_facts(ruleset, app, path, data, deps)[0]
+
+
+def check_file_and_facts(ruleset: RuleSet, app: AppContext, path: Path, data: Optional[bytes] = None,
+                         deps: Optional[Set[str]] = None) -> Tuple[List[Finding], Optional[dict]]:
+    """The file's findings and its facts for the production model
+    (:mod:`gaelint.analysis.facts`), from one read and one parse."""
     try:
-        return _check_file(ruleset, app, path, data)
+        return _check_file(ruleset, app, path, data, deps)
     except Exception as exc:  # noqa: BLE001 - last resort: one file never stops the run
-        return [_gae002(path, "the engine", exc)]
+        return [_gae002(path, "the engine", exc)], None
 
 
-def _check_file(ruleset: RuleSet, app: AppContext, path: Path, data: Optional[bytes]) -> List[Finding]:
+def _check_file(ruleset: RuleSet, app: AppContext, path: Path, data: Optional[bytes],
+                deps: Optional[Set[str]]):
     if data is None:
         data, problem = source.read(path)
         if problem is not None:
-            return [gae001(path, problem)]
-    wanted_rules = ruleset.rules_for(data)
+            return [gae001(path, problem)], facts.empty()
+    wanted_rules = ruleset.rules_for(data, class_words(app))
     # Parsing and walking allocate millions of short-lived, acyclic objects;
     # the cyclic collector only burns time on them (about a third of a parse).
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        findings = _check_source(ruleset, app, path, data, wanted_rules)
+        return _check_source(ruleset, app, path, data, wanted_rules, deps)
     finally:
         if gc_was_enabled:
             gc.enable()
-    site = _vendored_site(app, path)
-    if site is not None:
-        findings = [_as_vendored(f, site) for f in findings]
-    return findings
 
 
-def _vendored_site(app: AppContext, path: Path) -> Optional[str]:
-    """The vendored directory (``lib``, on sys.path through
-    appengine_config.py) holding this file, if any."""
-    from gaelint.app.vendoring import app_modules
-    rel = app.relpath(path)
-    sites = app.memo("engine.vendored_sites", lambda: sorted(app_modules(app).sites, key=len, reverse=True))
-    return next((s for s in sites if rel.startswith(s + "/")), None)
-
-
-def _as_vendored(finding: Finding, site: str) -> Finding:
-    """Third-party code the app vendors: most of it (dev servers, reloaders,
-    command-line tools, tests) never runs on App Engine, so its findings are
-    information for the owner, not failures of the app."""
-    if finding.severity <= Severity.INFO or finding.code == "GAE002":
-        return finding
-    return finding.with_(severity=Severity.INFO, message=(
-        f"{finding.message} [third-party code vendored in `{site}/`: info, as the app may never run it]"))
-
-
-def _check_source(ruleset, app, path, data, wanted_rules) -> List[Finding]:
+def _check_source(ruleset, app, path, data, wanted_rules, deps=None) -> List[Finding]:
     # No selected rule can fire: only decide whether the file parses (GAE001).
     src = source.load_bytes(path, data, validate_only=not wanted_rules)
     findings = [gae001(path, p, src) for p in src.problems]
+    file_facts = facts.extract(src.tree)
+    src.tree = None             # the facts are read: free the ast before libcst's walk
     if src.module is None or not wanted_rules:
-        return findings
+        return findings, file_facts
     wanted_types = set()
     for rule in wanted_rules:
         wanted_types.update(t for t, _ in ruleset._dispatch[id(rule)])
     relpath = app.relpath(path)
     try:
-        model = walk.build(src.module, wanted_types, resolve_qualname,
-                               main_is_script=relpath in app.cgi_scripts)
+        model = walk.build(src.module, wanted_types, resolve_qualname, predicates=_predicates(app, deps),
+                           main_is_script=relpath in app.cgi_scripts)
     except RecursionError:
         return findings + [gae001(path, source.LoadProblem(
-            "nested too deeply for gaelint to analyse; it was not checked", severity="info"))]
-    ctx = FileContext(src, app, model, relpath)
+            "nested too deeply for gaelint to analyse; it was not checked", severity="info"))], file_facts
+    externals = AppFacts(app, relpath)
+    ctx = FileContext(src, app, model, relpath, externals)
     for rule in wanted_rules:
         try:
             for node_type, method in ruleset._dispatch[id(rule)]:
@@ -222,20 +221,49 @@ def _check_source(ruleset, app, path, data, wanted_rules) -> List[Finding]:
         except Exception as exc:  # noqa: BLE001 - one rule must not lose the others
             ctx._pending = [p for p in ctx._pending if p.rule is not rule]
             findings.append(_gae002(path, rule.code, exc))
+    if deps is not None:
+        deps.update(externals.deps)
     try:
         findings.extend(ctx.finish(lambda tops, nodes: positions.compute(src.module, src.parsed_text, tops, nodes)))
     except Exception as exc:  # noqa: BLE001 - keep the findings, without their columns
         findings.extend(ctx.finish(lambda tops, nodes: {}))
         findings.append(_gae002(path, "positions", exc))
-    return findings
+    return findings, file_facts
 
 
-def check_app(ruleset: RuleSet, app: AppContext, only: Optional[Iterable[Path]] = None) -> List[Finding]:
+def _predicates(app: AppContext, deps: Optional[Set[str]] = None):
+    """Where-it-runs predicates of the app's other modules
+    (``from utils import on_appengine``), read from their facts; the
+    modules read go to ``deps`` (a cached result depends on them)."""
+    def lookup(qualname: str) -> Optional[str]:
+        module, _, function = qualname.rpartition(".")
+        if not module:
+            return None
+        mods = app_modules(app)
+        root = mods.provides(module)
+        if root is None:
+            return None
+        base = (f"{root}/" if root else "") + module.replace(".", "/")
+        for rel in (f"{base}.py", f"{base}/__init__.py"):
+            if rel in mods.files:
+                if deps is not None:
+                    deps.add(rel)
+                found = app.file_fact(app.root / rel, FACTS_NAME, facts_from_file)
+                return found.get("predicates", {}).get(function)
+        return None
+    return lookup
+
+
+def check_app(ruleset: RuleSet, app: AppContext, only: Optional[Iterable[Path]] = None,
+              production: bool = False) -> List[Finding]:
     """Every app rule on one app; with ``only`` (the files a pre-commit run
-    passed), rules that cannot report on any of them are skipped."""
+    passed), rules that cannot report on any of them are skipped. Rules that
+    read the production model run apart, once it is built (``production``)."""
     out: List[Finding] = []
     only = list(only) if only is not None else None
     for rule in ruleset.app_rules:
+        if rule.needs_production != production:
+            continue
         if only is not None and not rule.could_report_on(only):
             continue
         before = len(app.findings)

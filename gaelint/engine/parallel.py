@@ -22,18 +22,31 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 from gaelint.app.context import AppContext
+from gaelint.app.module_facts import class_words
+from gaelint.app.production import FACTS_NAME
 from gaelint.findings import Finding
 from gaelint.source import read as read_source
 
-from .cache import app_fingerprint
-from .check import RuleSet, check_file, engine_failure
+from .cache import app_fingerprint, dependency_hashes
+from .check import RuleSet, check_file_and_facts, engine_failure
+
 
 
 _WORKER: Dict[str, object] = {}
+# The facts slot of a result answered from the cache: its facts are in the
+# fact cache, by content (the main process reads them there).
+FROM_CACHE: dict = {"from_cache": True}
+
+
+def _init_worker(ruleset, apps, cache=None, app_keys=()):
+    _WORKER.update(ruleset=ruleset, apps=apps, cache=cache, app_keys=app_keys)
+
+
 _PR_SET_PDEATHSIG = 1
+_STOPS = {signal.SIGINT, signal.SIGTERM}
 
 
 def _die_with_parent(parent: int) -> None:
@@ -58,12 +71,91 @@ def _die_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="gaelint-parent-watch", daemon=True).start()
 
 
-def _init_worker(ruleset, apps, cache=None, app_keys=(), parent: Optional[int] = None):
-    _WORKER.update(ruleset=ruleset, apps=apps, cache=cache, app_keys=app_keys)
-    if parent is not None:      # a worker process: the main process handles the signals
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        _die_with_parent(parent)
+def _start_worker(parent, *args):
+    # Ctrl-C goes to the whole process group: the main process stops the
+    # workers, which must not each print a KeyboardInterrupt traceback; a
+    # SIGTERM sent to a worker just ends it. The pool forks them with both
+    # blocked, so none arrives before this.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPS)
+    _die_with_parent(parent)
+    _init_worker(*args)
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Kill the workers now (not after their current file) and let go."""
+    kill = getattr(pool, "kill_workers", None)      # Python 3.14+
+    if kill is not None:
+        kill()
+    else:
+        # Before 3.14 the executor has no public way to kill its workers.
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            try:
+                process.kill()
+            except (OSError, ValueError, AttributeError):
+                pass
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _run_in_pool(mp, jobs: int, initargs, tasks, meanwhile=None) -> List[Optional[tuple]]:
+    """(findings, facts) per task; None where a worker died before the task
+    was done. Workers are forked (on the first submits) with Ctrl-C and
+    SIGTERM blocked: one that comes meanwhile reaches this process right
+    after, never a half-started worker."""
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=mp, initializer=_start_worker,
+                               initargs=(os.getpid(), *initargs))
+    try:
+        blocking = hasattr(signal, "pthread_sigmask")
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS) if blocking else None
+        try:
+            futures = [pool.submit(_check_one, t) for t in tasks]
+        finally:
+            if blocking:
+                signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        if meanwhile is not None:
+            meanwhile()     # every task is submitted: the main process is free
+        out: List[Optional[tuple]] = []
+        for task, future in zip(tasks, futures):
+            try:
+                out.append(future.result())
+            except BrokenProcessPool:
+                out.append(None)
+            except Exception as exc:  # noqa: BLE001 - e.g. a result that does not unpickle
+                out.append(([engine_failure(task[1], exc)], None))
+    except BaseException:   # Ctrl-C, SIGTERM, a failing app rule: no worker outlives us
+        _stop(pool)
+        raise
+    pool.shutdown(wait=True)
+    return out
+
+
+def _died_on(path: Path) -> tuple:
+    return [engine_failure(path, RuntimeError(
+        "the worker process checking this file died (out of memory, or a crash in a native parser)"))], None
+
+
+def _check_in_processes(mp, jobs: int, initargs, todo, meanwhile) -> list:
+    # Largest files first, so no worker is left with a big one at the end.
+    order = sorted(range(len(todo)), key=lambda i: -_size(todo[i][1]))
+    tasks = [todo[i] for i in order]
+    found = _run_in_pool(mp, jobs, initargs, tasks, meanwhile)
+    # A worker died: every unfinished task failed with it. Check those again
+    # in one worker at a time, so the file that kills a worker is the first
+    # unfinished one, and only it gets a GAE002.
+    left = [i for i, f in enumerate(found) if f is None]
+    while left:
+        again = _run_in_pool(mp, 1, initargs, [tasks[i] for i in left])
+        for i, f in zip(left, again):
+            found[i] = f
+        if again[0] is None:
+            found[left[0]] = _died_on(tasks[left[0]][1])
+        left = [i for i in left if found[i] is None]
+    done: list = [None] * len(todo)
+    for i, f in zip(order, found):
+        done[i] = f
+    return done
 
 
 def _cached(app_index: int, path: Path):
@@ -77,12 +169,13 @@ def _cached(app_index: int, path: Path):
     if problem is not None:
         return None, None, None
     app = _WORKER["apps"][app_index]
-    relpath = app.relpath(path)
-    key = cache.key(data, relpath, app_key)
-    return key, cache.get(key, app.root, data=data, relpath=relpath), data
+    key = cache.key(data, app.relpath(path), app_key)
+    return key, cache.get(key, app.root, app.deploy.root, data=data, path=path), data
 
 
 def _check_one(task):
+    """(findings, facts) of one file; facts None on a cache hit (the main
+    process reads them from the cache by content)."""
     app_index, path = task
     ruleset, apps = _WORKER["ruleset"], _WORKER["apps"]
     try:
@@ -90,12 +183,17 @@ def _check_one(task):
     except Exception:  # noqa: BLE001 - a cache that fails only costs speed
         key, found, data = None, None, None
     if found is not None:
-        return found
+        return found, FROM_CACHE
     # the bytes the key was made from are the bytes checked
-    found = check_file(ruleset, apps[app_index], path, data)
+    app = apps[app_index]
+    deps = set()
+    found, file_facts = check_file_and_facts(ruleset, app, path, data, deps)
+    cache = _WORKER.get("cache")
     if key is not None and not any(f.code == "GAE002" for f in found):
-        _WORKER["cache"].put(key, apps[app_index].root, found, data=data, relpath=apps[app_index].relpath(path))
-    return found
+        cache.put(key, app.root, found, dependency_hashes(app.deploy.root, sorted(deps)), data=data, path=path)
+        if file_facts is not None and data is not None:
+            cache.put_value(cache.fact_key(FACTS_NAME, data), file_facts, data, f"fact:{FACTS_NAME}")
+    return found, file_facts
 
 
 def _size(path: Path) -> int:
@@ -114,100 +212,38 @@ def _fingerprint(app: AppContext) -> Optional[str]:
         return None
 
 
-def _stop(pool: ProcessPoolExecutor) -> None:
-    """Kill the workers now (not after their current file) and let go."""
-    kill = getattr(pool, "kill_workers", None)      # Python 3.14+
-    if kill is not None:
-        kill()
-    else:
-        # Before 3.14 the executor has no public way to kill its workers.
-        for process in list((getattr(pool, "_processes", None) or {}).values()):
-            try:
-                process.kill()
-            except (OSError, ValueError, AttributeError):
-                pass
-    pool.shutdown(wait=False, cancel_futures=True)
-
-
-def _pool(jobs: int, mp, ruleset, apps, cache, app_keys) -> ProcessPoolExecutor:
-    return ProcessPoolExecutor(max_workers=jobs, mp_context=mp, initializer=_init_worker,
-                               initargs=(ruleset, apps, cache, app_keys, os.getpid()))
-
-
-def _run_in_pool(pool, tasks, meanwhile=None) -> List[Optional[List[Finding]]]:
-    """Findings per task; None where the pool broke before the task was done."""
-    try:
-        futures = [pool.submit(_check_one, t) for t in tasks]
-        if meanwhile is not None:
-            meanwhile()     # every task is submitted: the main process is free
-        out: List[Optional[List[Finding]]] = []
-        for task, future in zip(tasks, futures):
-            try:
-                out.append(future.result())
-            except BrokenProcessPool:
-                out.append(None)
-            except Exception as exc:  # noqa: BLE001 - e.g. findings that do not unpickle
-                out.append([engine_failure(task[1], exc)])
-    except BaseException:
-        _stop(pool)         # Ctrl-C, SIGTERM, a failing app rule: no worker outlives us
-        raise
-    pool.shutdown(wait=True)
-    return out
-
-
-def _died_on(path: Path) -> Finding:
-    return engine_failure(path, RuntimeError(
-        "the worker process checking this file died (out of memory, or a crash in a native parser)"))
-
-
-def _check_in_processes(todo, jobs, mp, ruleset, apps, cache, app_keys, meanwhile):
-    # Largest files first, so no worker is left with a big one at the end.
-    order = sorted(range(len(todo)), key=lambda i: -_size(todo[i][1]))
-    tasks = [todo[i] for i in order]
-    found = _run_in_pool(_pool(jobs, mp, ruleset, apps, cache, app_keys), tasks, meanwhile)
-    # A worker died: every unfinished task failed with it. Check those again
-    # in one worker at a time, so the file that kills a worker is the first
-    # unfinished one, and only it gets a GAE002.
-    left = [i for i, f in enumerate(found) if f is None]
-    while left:
-        again = _run_in_pool(_pool(1, mp, ruleset, apps, cache, app_keys), [tasks[i] for i in left])
-        for i, f in zip(left, again):
-            found[i] = f
-        if again[0] is None:
-            found[left[0]] = [_died_on(tasks[left[0]][1])]
-        left = [i for i in left if found[i] is None]
-    done: List[Optional[List[Finding]]] = [None] * len(todo)
-    for i, f in zip(order, found):
-        done[i] = f
-    return done
-
-
 def check_files(ruleset: RuleSet, apps: List[AppContext], tasks, jobs: int, cache=None,
-               meanwhile=lambda: None) -> List[List[Finding]]:
-    """Findings of every task, in task order. ``meanwhile`` (the app rules)
-    runs in this process while the workers check files."""
+                meanwhile=lambda: None) -> List[Tuple[List[Finding], Optional[dict]]]:
+    """(findings, facts, or FROM_CACHE, or None when the check failed) of
+    every task, in task order. ``meanwhile``
+    (the app rules) runs in this process while the workers check files."""
     app_keys = [_fingerprint(a) for a in apps] if cache is not None else ()
     _init_worker(ruleset, apps, cache, app_keys)
     results: List[Optional[List[Finding]]] = [None] * len(tasks)
     if cache is not None:   # answer hits here: a warm run never starts workers
         for i, (index, path) in enumerate(tasks):
             try:
-                results[i] = _cached(index, path)[1]
+                hit = _cached(index, path)[1]
             except Exception:  # noqa: BLE001 - a cache that fails only costs speed
-                results[i] = None
+                hit = None
+            results[i] = (hit, FROM_CACHE) if hit is not None else None
     missing = [i for i, r in enumerate(results) if r is None]
     todo = [tasks[i] for i in missing]
-    mp = None
-    if jobs > 1 and len(todo) >= 8:
+    for index in sorted({index for index, _ in todo}):
+        class_words(apps[index])        # once, before the workers fork
+    if jobs <= 1 or len(todo) < 8:
+        done = [_check_one(t) for t in todo]
+        meanwhile()
+    else:
         try:
             mp = multiprocessing.get_context("fork")
         except ValueError:  # pragma: no cover - no fork on this platform
             mp = None
-    if mp is None:
-        done = [_check_one(t) for t in todo]
-        meanwhile()
-    else:
-        done = _check_in_processes(todo, jobs, mp, ruleset, apps, cache, app_keys, meanwhile)
+        if mp is None:
+            done = [_check_one(t) for t in todo]
+            meanwhile()
+        else:
+            done = _check_in_processes(mp, jobs, (ruleset, apps, cache, app_keys), todo, meanwhile)
     for i, found in zip(missing, done):
         results[i] = found
     return results

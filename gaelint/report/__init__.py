@@ -3,7 +3,7 @@
 Owns: ``# noqa`` suppressions and what the configuration decides per file
 (:mod:`.suppress`, :mod:`.postprocess`), baselines (:mod:`.baseline`), the
 :class:`~.result.RunResult` and the output formats (text, json, sarif,
-github, junit, statistics), each a module with ``render(result, options)``.
+github, junit, gitlab, statistics), each a module with ``render(result, options)``.
 
 May import: the foundation modules only (findings, knowledge, registry,
 config, docs). A reporter reads a RunResult, never the stages that made it.
@@ -16,6 +16,7 @@ from .common import display_path, finding_dict  # noqa: F401 - the formats' shar
 
 
 def formats() -> Dict[str, Callable]:
-    from . import github, json_report, junit, sarif, text
-    return {"text": text.render, "json": json_report.render, "sarif": sarif.render,
-            "github": github.render, "junit": junit.render}
+    from . import gitlab, github, json_report, junit, sarif, text
+    return {"text": text.render, "full": text.render, "concise": text.render_concise,
+            "json": json_report.render, "sarif": sarif.render, "github": github.render,
+            "junit": junit.render, "gitlab": gitlab.render}

@@ -43,6 +43,8 @@ def line(f) -> str:
 
 def render(result, options) -> str:
     out = [line(f) for f in result.active]
+    # what kept gaelint from checking something: an annotation without a file
+    out += [f"::error title=gaelint::{escape_data(e)}" for e in getattr(result, "errors", ())]
     # Notes are plain log lines: an annotation needs a file to point at.
     out += [f"gaelint: note: {printable(n)}" for n in result.notices]
     return "".join(s + "\n" for s in out)

@@ -1,4 +1,6 @@
-"""``--format json``: one object on stdout (INTERFACE.md)."""
+"""``--format json``: one object on stdout (INTERFACE.md), plus ``notes``
+(what the user should know) apart from ``errors`` (what kept gaelint from
+checking something) and, after ``--fix``, ``fixed``."""
 from __future__ import annotations
 
 import json
@@ -12,12 +14,17 @@ def summary(result) -> dict:
     active = result.active
     out = {"files": result.files, "findings": len(active),
            "suppressed": sum(1 for f in result.findings if f.suppressed and f.suppressed != "baseline"),
-           "by_code": dict(sorted(Counter(f.code for f in active).items()))}
+           "by_code": dict(sorted(Counter(f.code for f in active).items())),
+           "by_severity": {str(s): n for s, n in sorted(Counter(f.severity for f in active).items(), reverse=True)},
+           "files_with_findings": len({str(f.path) for f in active}),
+           "from_cache": getattr(result, "from_cache", 0)}
     outcome = getattr(result, "baseline", None)
     if outcome is not None:
         # hidden: known findings the baseline hid; new: findings it does not
         # know (the ones reported); fixed: entries that matched nothing.
         out["baseline"] = outcome.as_dict()
+    if getattr(result, "fixed_count", 0):
+        out["fixed"] = result.fixed_count
     return out
 
 
@@ -25,7 +32,9 @@ def render(result, options) -> str:
     doc = {
         "version": __version__,
         "findings": [finding_dict(f) for f in result.active],
-        "errors": [{"message": valid_unicode(n)} for n in result.notices],
+        "errors": [{"message": valid_unicode(e)} for e in getattr(result, "errors", ())],
+        "notes": [{"message": valid_unicode(n)} for n in result.notices],
+        "fixed": [{"path": valid_unicode(path), "what": valid_unicode(what)} for path, what in getattr(result, "fixed", ())],
         "summary": summary(result),
     }
     return json.dumps(doc, indent=2) + "\n"

@@ -7,8 +7,12 @@
 * one result per finding, suppressed ones included and marked
   (``inSource`` for ``# noqa``, ``external`` for the baseline), so code
   scanning closes their alerts instead of reopening them;
-* paths relative to ``%SRCROOT%`` (the current directory, i.e. the
-  checkout), regions with 1-based columns, no region for whole-file findings;
+* paths relative to ``%SRCROOT%``, the root of the checkout holding the
+  apps (git, hg, svn; else the current directory), whatever the current
+  directory is, so code scanning finds the files; regions with 1-based
+  columns, no region for whole-file findings;
+* the chain by which production reaches a finding (app.yaml handler, then
+  each import) as a ``codeFlow``;
 * ``partialFingerprints``: the baseline fingerprint (code, path, normalised
   line text, occurrence), stable across unrelated edits.
 """
@@ -24,7 +28,7 @@ from gaelint import __version__, docs, registry
 from gaelint.findings import Finding, Severity
 
 from . import baseline
-from .common import valid_unicode
+from .common import repository_root, valid_unicode
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT = "gaelintFingerprint/v1"
@@ -64,6 +68,18 @@ def _artifact(path: Path, root: Path) -> Dict[str, str]:
     return {"uri": quote(os.fsencode(rel)), "uriBaseId": "%SRCROOT%"}
 
 
+def _code_flow(f: Finding, root: Path, location: Dict[str, object]) -> Dict[str, object]:
+    steps = []
+    for step in f.reached_from:
+        physical: Dict[str, object] = {"artifactLocation": _artifact(step.path, root)}
+        if step.line is not None:
+            physical["region"] = {"startLine": step.line}
+        steps.append({"location": {"physicalLocation": physical,
+                                   "message": {"text": f"loads {step.what}" if step.what else "on the way"}}})
+    steps.append({"location": {"physicalLocation": location, "message": {"text": f.code}}})
+    return {"message": {"text": "how production reaches it"}, "threadFlows": [{"locations": steps}]}
+
+
 def _region(f: Finding) -> Dict[str, int]:
     region = {"startLine": f.line}
     if f.column:
@@ -89,6 +105,10 @@ def _result(f: Finding, index: Dict[str, int], fingerprint: str, root: Path, wit
     }
     if f.code in index:
         out["ruleIndex"] = index[f.code]
+    if f.reached_from:
+        out["codeFlows"] = [_code_flow(f, root, location)]
+    if f.cause:
+        out["properties"] = {"cause": f.cause}
     if f.suppressed:
         kind, why = SUPPRESSION.get(f.suppressed, ("inSource", f.suppressed))
         out["suppressions"] = [{"kind": kind, "justification": why}]
@@ -98,7 +118,7 @@ def _result(f: Finding, index: Dict[str, int], fingerprint: str, root: Path, wit
 
 
 def document(result) -> Dict[str, object]:
-    root = Path(os.path.abspath(os.getcwd()))
+    root = repository_root(getattr(result, "roots", ()))
     rules = list(registry.all_rules())
     index = {rule.code: i for i, rule in enumerate(rules)}
     findings: List[Finding] = list(result.findings)
@@ -106,9 +126,10 @@ def document(result) -> Dict[str, object]:
     with_baseline = getattr(result, "baseline", None) is not None
     failed = any(f.code == "GAE002" for f in findings)
     invocation: Dict[str, object] = {"executionSuccessful": not failed}
-    if result.notices:
-        invocation["toolExecutionNotifications"] = [
-            {"level": "note", "message": {"text": valid_unicode(notice)}} for notice in result.notices]
+    notifications = [{"level": "error", "message": {"text": valid_unicode(e)}} for e in getattr(result, "errors", ())]
+    notifications += [{"level": "note", "message": {"text": valid_unicode(n)}} for n in result.notices]
+    if notifications:
+        invocation["toolExecutionNotifications"] = notifications
     run = {
         "tool": {"driver": {
             "name": "gaelint",

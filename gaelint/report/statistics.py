@@ -1,5 +1,8 @@
-"""``--statistics``: how many findings each rule has, instead of the findings
-(like ``ruff --statistics``); text, or JSON with ``--format json``."""
+"""``--statistics``: how many findings each rule has at each severity,
+instead of the findings (like ``ruff --statistics``); text, or JSON with
+``--format json``. A rule whose findings have two severities (a process
+spawn in production code, another behind a development check) has a row
+for each."""
 from __future__ import annotations
 
 import json
@@ -10,13 +13,11 @@ from gaelint import registry
 
 
 def counts(result) -> List[Dict[str, object]]:
-    active = result.active
-    by_code = Counter(f.code for f in active)
+    by_row = Counter((f.code, f.severity) for f in result.active)
     out = []
-    for code, n in sorted(by_code.items(), key=lambda kv: (-kv[1], kv[0])):
+    for (code, severity), n in sorted(by_row.items(), key=lambda kv: (-kv[1], kv[0][0], -kv[0][1])):
         rule = registry.get(code)
-        severities = sorted({str(f.severity) for f in active if f.code == code})
-        out.append({"code": code, "name": rule.name if rule else "?", "count": n, "severity": ", ".join(severities)})
+        out.append({"code": code, "name": rule.name if rule else "?", "count": n, "severity": str(severity)})
     return out
 
 

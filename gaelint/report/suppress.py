@@ -31,6 +31,11 @@ UNUSED_CODE = "GAE003"
 UNSUPPRESSIBLE = frozenset({"GAE002"})
 
 
+def noqa_comment(line: str) -> Optional["re.Match"]:
+    """The line's ``# noqa`` comment (group ``codes``), if it has one."""
+    return _NOQA.search(line) if "#" in line else None
+
+
 def _codes(text: Optional[str]) -> Optional[FrozenSet[str]]:
     if not text:
         return ALL

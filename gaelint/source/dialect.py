@@ -7,13 +7,15 @@
   fissix) accept it. :func:`compile_check` runs CPython's compiler (in C,
   cheaper than ``ast.parse``) and :func:`python27_compile_error` keeps the
   errors Python 2.7 shares.
+* A line holding only ``\\``: Python 2.7 (and 3) join it to the next line;
+  libcst wants an INDENT after it and fissix an end of file.
+  :func:`without_backslash_lines` blanks it where that means the same.
 * Two meanings: a few statements are valid Python 3 and Python 2 but mean
   different things (``print >>f, x`` is a print to ``f`` in Python 2, a
   shift and a tuple in Python 3; ``exec(code) in ns`` runs code in ``ns``).
   :func:`python2_reads_differently` says when a text that Python 3 accepts
   holds such a statement and nothing that only Python 3 accepts: such a file
   is Python 2 (an App Engine python27 app) and is read with Python 2 meaning.
-* Python 2.7's wording for the errors that Python 3 words differently.
 """
 from __future__ import annotations
 
@@ -49,20 +51,6 @@ def python27_compile_error(exc: Optional[SyntaxError]) -> Optional[Tuple[str, Op
     if exc is None or not isinstance(exc.msg, str) or not exc.msg.startswith(_SHARED_COMPILE_ERRORS):
         return None
     return exc.msg, exc.lineno, exc.offset
-
-
-_WORDING = ((re.compile(r"^cannot (assign to|delete) (.+?)(?: here\..*)?$"), r"can't \1 \2"),
-            (re.compile(r"^(.+?)\. Maybe you meant .*$"), r"\1"),
-            (re.compile(r"^invalid syntax\. Perhaps you forgot a comma\?$"), "invalid syntax"))
-
-
-def python27_wording(message: str) -> str:
-    """Python 3's message as Python 2.7 words it (``cannot assign to
-    function call here. Maybe you meant '=='...`` -> ``can't assign to
-    function call``)."""
-    for pattern, replacement in _WORDING:
-        message = pattern.sub(replacement, message)
-    return message
 
 
 # -- two meanings -----------------------------------------------------------
@@ -113,16 +101,10 @@ def _python3_only(node, print_function: bool) -> bool:
     return False
 
 
-def python2_reads_differently(text: str) -> bool:
-    """Does this text, which Python 3 accepts, hold a statement Python 2
-    reads differently, and nothing only Python 3 accepts?"""
-    if not _HINT.search(text):
-        return False
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+def python2_reads_differently(text: str, tree: Optional[ast.Module]) -> bool:
+    """Does this text, which Python 3 accepts (``tree``: its ast), hold a
+    statement Python 2 reads differently, and nothing only Python 3 accepts?"""
+    if tree is None or not _HINT.search(text):
         return False
     print_function = any(isinstance(n, ast.ImportFrom) and n.module == "__future__"
                          and any(a.name == "print_function" for a in n.names) for n in tree.body)
@@ -134,3 +116,27 @@ def python2_reads_differently(text: str) -> bool:
                                            or _exec_in(node.value)):
             differs = True
     return differs
+
+
+# -- a line holding only a backslash ------------------------------------------
+
+_BACKSLASH_LINE = re.compile(r"^[ \t\f]*\\(?:\n|\Z)", re.M)
+
+
+def without_backslash_lines(text: str) -> str:
+    """The text with each line that holds only a ``\\`` blanked where that
+    means the same: before a line with the same indentation (the two make
+    one logical line with that indentation), a blank line, or the end.
+    libcst wants an INDENT there and fissix an end of file."""
+    if not _BACKSLASH_LINE.search(text):
+        return text
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        if line.lstrip(" \t\f") != "\\":
+            continue
+        after = lines[i + 1] if i + 1 < len(lines) else ""
+        indent = line[:len(line) - 1]
+        if not after.strip(" \t\f") or after.lstrip(" \t\f").startswith("#") or \
+                (after.startswith(indent) and after[len(indent):len(indent) + 1] not in (" ", "\t", "\f")):
+            lines[i] = indent
+    return "\n".join(lines)

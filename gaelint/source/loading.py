@@ -11,28 +11,29 @@
   same thing, on the same lines (:mod:`gaelint.python2`), then parsed by
   libcst. Text that neither accepts is a GAE001 with the reason and line of
   the parser that got further; what only CPython's compiler rejects, and
-  Python 2.7's with it, is a GAE001 that does not stop the analysis
+  Python 2.7's with it, is a GAE001 that does not stop the analysis; a file
+  both accept is read with Python 2 meaning where the two differ
   (:mod:`.dialect`).
-
-Longer than 400 lines: bytes to text to tree is one pipeline whose steps
-share LoadProblem and _Fail and read best top to bottom.
+* Only regular files are read, and a file is parsed only if its tree fits
+  the memory budget of one worker.
 """
 from __future__ import annotations
 
 import ast
 import codecs
-import difflib
+import functools
 import re
 import warnings
-from dataclasses import dataclass
 from pathlib import Path
 from typing import List, Optional, Tuple
 
 import libcst as cst
 
 from gaelint import reading
+from gaelint.knowledge import table
 
 from . import dialect
+from .sourcefile import LoadProblem, SourceFile
 
 # PEP 263: the coding declaration must match this on line 1 or 2.
 _CODING_RE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
@@ -46,84 +47,6 @@ MAX_FILE_BYTES = 32_000_000   # appcfg's max_file_size: larger files are not dep
 PARSE_MEMORY_BUDGET = 512 * 1024 * 1024
 TREE_BYTES_PER_SOURCE_BYTE = 400
 MAX_PARSE_BYTES = PARSE_MEMORY_BUDGET // TREE_BYTES_PER_SOURCE_BYTE
-
-
-@dataclass
-class LoadProblem:
-    """Why a file cannot be analysed (GAE001), with a 1-based line."""
-
-    reason: str
-    line: Optional[int] = None
-    column: Optional[int] = None
-    fatal: bool = True     # False: reported, but the file is still analysed
-    severity: Optional[str] = None   # None: GAE001's own (error)
-
-
-@dataclass
-class SourceFile:
-    path: Path
-    text: str = ""
-    module: Optional[cst.Module] = None
-    python2: bool = False
-    problems: Tuple[LoadProblem, ...] = ()
-    parsed_text: str = ""      # what libcst parsed (the Python 3 rewrite of a Python 2 file)
-
-    _lines: Optional[List[str]] = None
-    _parsed_lines: Optional[List[str]] = None
-
-    @property
-    def lines(self) -> List[str]:
-        if self._lines is None:
-            self._lines = self.text.split("\n")
-        return self._lines
-
-    def original_column(self, line: Optional[int], column: Optional[int]) -> Optional[int]:
-        """A 1-based column of the parsed text, on the line the user sees.
-
-        The Python 2 rewrite keeps lines but not columns (tabs expanded,
-        ``0777`` -> ``0o777``, backticks -> ``repr(...)``): align the two
-        spellings of the line character by character and map the column
-        through the matching run (a column inside inserted text goes to the
-        next original character)."""
-        if line is None or column is None or not self.python2 or self.parsed_text is self.text:
-            return column
-        if self._parsed_lines is None:
-            self._parsed_lines = self.parsed_text.split("\n")
-        if line > len(self.lines) or line > len(self._parsed_lines):
-            return column
-        original, parsed = self.lines[line - 1], self._parsed_lines[line - 1]
-        if original == parsed:
-            return column
-        at = column - 1
-        matcher = difflib.SequenceMatcher(None, parsed, original, autojunk=False)
-        for start_parsed, start_original, size in matcher.get_matching_blocks():
-            if at < start_parsed:
-                return start_original + 1            # inside text the rewrite inserted
-            if at < start_parsed + size:
-                return start_original + (at - start_parsed) + 1
-        return min(column, len(original) + 1)
-
-    def original_range(self, line, column, end_line, end_column):
-        """(column, end column) on the lines the user sees. A one-line node
-        whose text occurs once in the original line is placed there (the
-        rewrite may have moved it: ``print >>f, x`` puts ``f`` last);
-        anything else is mapped column by column."""
-        if self.python2 and line is not None and line == end_line and column and end_column \
-                and self.parsed_text is not self.text:
-            if self._parsed_lines is None:
-                self._parsed_lines = self.parsed_text.split("\n")
-            if line <= len(self.lines) and line <= len(self._parsed_lines):
-                original = self.lines[line - 1]
-                snippet = self._parsed_lines[line - 1][column - 1:end_column - 1]
-                if snippet and original.count(snippet) == 1:
-                    start = original.index(snippet) + 1
-                    return start, start + len(snippet)
-        return self.original_column(line, column), self.original_column(end_line, end_column)
-
-    def line_text(self, line: Optional[int]) -> Optional[str]:
-        if line is None or line < 1 or line > len(self.lines):
-            return None
-        return self.lines[line - 1]
 
 
 def _line_of_offset(data: bytes, offset: int) -> int:
@@ -154,10 +77,11 @@ def decode(data: bytes) -> Tuple[str, List[LoadProblem]]:
     if nul != -1:
         raise _Fail(LoadProblem("the file contains NUL bytes (binary data, not Python source)",
                                 _line_of_offset(data, nul)))
-    encoding, enc_line = declared_encoding(data)
     bom = data.startswith(codecs.BOM_UTF8)
-    if bom:
+    if bom:     # the declaration is read after the mark, as both Pythons do
         data = data[len(codecs.BOM_UTF8):]
+    encoding, enc_line = declared_encoding(data)
+    if bom:
         if encoding is not None and (not _known(encoding) or codecs.lookup(encoding).name != "utf-8"):
             raise _Fail(LoadProblem(f"a UTF-8 byte order mark conflicts with the declared encoding {encoding!r}", enc_line))
         encoding = "utf-8"
@@ -234,19 +158,25 @@ def normalise_newlines(text: str) -> str:
 TOO_DEEP = "too deeply nested for the Python parser"
 
 
-def _python3_error(text: str) -> Optional[LoadProblem]:
-    """None when CPython 3 accepts the text, else its syntax error."""
+def _python3_parse(text: str) -> Tuple[Optional[LoadProblem], Optional[ast.Module]]:
+    """(None, CPython's ast) when CPython 3 accepts the text, else (its
+    syntax error, None). The tree is kept: it is what the app-level facts
+    of a file (its imports) are read from."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            ast.parse(text)
-        return None
+            return None, ast.parse(text)
     except SyntaxError as exc:
-        return LoadProblem(f"{exc.msg}", exc.lineno, exc.offset)
+        return LoadProblem(f"{exc.msg}", exc.lineno, exc.offset), None
     except (RecursionError, MemoryError):
-        return LoadProblem(TOO_DEEP, None)
+        return LoadProblem(TOO_DEEP, None), None
     except ValueError as exc:
-        return LoadProblem(str(exc), None)
+        return LoadProblem(str(exc), None), None
+
+
+def _python3_error(text: str) -> Optional[LoadProblem]:
+    """None when CPython 3 accepts the text, else its syntax error."""
+    return _python3_parse(text)[0]
 
 
 # CPython 3 allows 200 nested brackets and 100 indentation levels; CPython
@@ -266,26 +196,9 @@ def _too_deep_to_analyse(line: Optional[int]) -> "_Fail":
         "(thousands of chained operators?); it was not checked", line, severity="info"))
 
 
-def _python3_verdict(text: str) -> Tuple[Optional[LoadProblem], Optional[LoadProblem]]:
-    """(syntax error, compile error) of the text read as Python 3: the first
-    when CPython 3 cannot parse it, the second (not fatal: the file is still
-    analysed) when it parses but Python 2.7 would refuse to compile it."""
-    compiled, error = dialect.compile_check(text)
-    if compiled:
-        return None, None
-    syntax = _python3_error(text)
-    if syntax is not None:
-        return syntax, None
-    found = dialect.python27_compile_error(error)
-    if found is None:
-        return None, None
-    message, line, column = found
-    return None, LoadProblem(f"Python 2.7 refuses to compile it: {message}", line, column, fatal=False)
-
-
-def _python2_rewrite(text: str, py3_error: LoadProblem) -> Tuple[str, Optional[LoadProblem]]:
-    """(the Python 3 spelling of a Python 2 file (fast path first), its
-    compile error), or _Fail."""
+def _python2_rewrite(text: str, py3_error: LoadProblem) -> Tuple[str, ast.Module]:
+    """The Python 3 spelling of a Python 2 file (fast path first) and its
+    CPython ast, or _Fail."""
     try:
         from gaelint.python2.fast import quick_to_python3
     except ImportError:       # pragma: no cover - the fast path is optional
@@ -296,9 +209,9 @@ def _python2_rewrite(text: str, py3_error: LoadProblem) -> Tuple[str, Optional[L
         except Exception:  # noqa: BLE001 - the fast path is an optimisation: fall back
             quick = None
         if quick is not None:
-            syntax, compile_error = _python3_verdict(quick)
-            if syntax is None:
-                return quick, compile_error
+            error, tree = _python3_parse(quick)
+            if error is None:
+                return quick, tree
     from gaelint.python2 import reader as python2
     try:
         rewritten = python2.to_python3(text)
@@ -315,69 +228,85 @@ def _python2_rewrite(text: str, py3_error: LoadProblem) -> Tuple[str, Optional[L
         raise _Fail(LoadProblem(f"invalid syntax for Python 2.7 and Python 3: {py3_error.reason} "
                                 f"(the Python 2 reader failed: {type(exc).__name__})",
                                 py3_error.line, py3_error.column)) from None
-    error, compile_error = _python3_verdict(rewritten)
+    error, tree = _python3_parse(rewritten)
     if error is not None:
         if error.reason == TOO_DEEP:
             raise _too_deep_to_analyse(None)
-        # fissix's grammar let it through, Python 3's parser did not: what
-        # CPython checks after the grammar (assignment targets, argument
-        # order), which Python 2.7 checks too.
-        raise _Fail(LoadProblem(f"invalid Python 2.7 syntax: {dialect.python27_wording(error.reason)}",
-                                error.line, error.column))
-    return rewritten, compile_error
+        if python2_rejects(error.reason):
+            # the statement is wrong in Python 2.7 too (`del f()`, `def f(a=1, b)`)
+            raise _Fail(LoadProblem(f"invalid Python 2.7 syntax: {_py2_wording(error.reason)}",
+                                    error.line, error.column))
+        raise _Fail(LoadProblem(
+            f"gaelint could not translate this Python 2 file for analysis ({error.reason}); "
+            "please report it", error.line, error.column))
+    return rewritten, tree
 
 
-_BACKSLASH_LINE = re.compile(r"^[ \t\f]*\\(?:\n|\Z)", re.M)
+@functools.lru_cache(maxsize=1)
+def _python2_rejects_re() -> "re.Pattern":
+    patterns = table("py27_syntax")["python2_also_rejects"]["patterns"]
+    return re.compile("|".join(f"(?:{p})" for p in patterns))
 
 
-def _without_backslash_lines(text: str) -> str:
-    """The text with each line that holds only a ``\\`` blanked where that
-    means the same: before a line with the same indentation (the two make
-    one logical line with that indentation), a blank line, or the end.
-    libcst wants an INDENT there and fissix an end of file."""
-    lines = text.split("\n")
-    for i, line in enumerate(lines):
-        stripped = line.lstrip(" \t\f")
-        if stripped != "\\":
-            continue
-        after = lines[i + 1] if i + 1 < len(lines) else ""
-        indent = line[:len(line) - 1]
-        if not after.strip(" \t\f") or after.lstrip(" \t\f").startswith("#") or \
-                (after.startswith(indent) and after[len(indent):len(indent) + 1] not in (" ", "\t", "\f")):
-            lines[i] = indent
-    return "\n".join(lines)
+def python2_rejects(python3_message: str) -> bool:
+    """Whether CPython 2.7 rejects what CPython 3 rejected with this
+    message in gaelint's rewrite of a Python 2 file (data/py27_syntax.json)."""
+    return _python2_rejects_re().search(python3_message) is not None
 
 
-def _read(text: str, build: bool = True) -> Tuple[Optional[cst.Module], bool, str, List[LoadProblem]]:
-    """(module, python2, parsed text, problems that do not stop the
-    analysis) or raise _Fail with the reason and line. ``build=False`` stops
-    after the syntax decision (module is None)."""
+def _py2_wording(message: str) -> str:
+    """CPython 3's message without its Python 3 advice ("Maybe you meant '=='")."""
+    return re.sub(r"(?: here)?\. Maybe you meant .*$", "", message)
+
+
+def parse_text(text: str, python3_error: Optional[LoadProblem] = None,
+               build: bool = True) -> Tuple[cst.Module, bool, str]:
+    """(module, python2, parsed text) or raise _Fail with the reason and line.
+    ``build=False`` stops after the syntax decision (module is None)."""
+    module, python2, parsed, _, _ = _load_text(text, build)
+    return module, python2, parsed
+
+
+def _compile_problem(text: str) -> Optional[LoadProblem]:
+    """A compile-time error of the parsed text that Python 2.7 raises too
+    (not fatal: the file is still analysed), or None."""
+    compiled, error = dialect.compile_check(text)
+    found = None if compiled else dialect.python27_compile_error(error)
+    if found is None:
+        return None
+    message, line, column = found
+    return LoadProblem(f"Python 2.7 refuses to compile it: {message}", line, column, fatal=False)
+
+
+_Loaded = Tuple[Optional[cst.Module], bool, str, Optional[ast.Module], List[LoadProblem]]
+
+
+def _load_text(text: str, build: bool) -> _Loaded:
+    """(libcst module or None, python2, parsed text, CPython ast of it,
+    problems that do not stop the analysis), or _Fail."""
     try:
-        return _read_text(text, build)
+        return _load_text_once(text, build)
     except _Fail:
         # A line holding only `\` trips libcst or fissix where Python 2.7
         # (and 3) read on: try once more without such lines.
-        if not _BACKSLASH_LINE.search(text):
-            raise
-        blanked = _without_backslash_lines(text)
+        blanked = dialect.without_backslash_lines(text)
         if blanked == text:
             raise
         try:
-            return _read_text(blanked, build)
+            return _load_text_once(blanked, build)
         except _Fail:
             pass
         raise
 
 
-def _read_text(text: str, build: bool) -> Tuple[Optional[cst.Module], bool, str, List[LoadProblem]]:
-    py3_error, compile_error = _python3_verdict(text)
-    python2 = py3_error is not None
-    parsed = text
-    if py3_error is None and dialect.python2_reads_differently(text):
+def _load_text_once(text: str, build: bool) -> _Loaded:
+    py3_error, tree = _python3_parse(text)
+    python2, parsed = False, text
+    if py3_error is None and dialect.python2_reads_differently(text, tree):
         # Valid in both, but `print >>f, x` or `exec(code) in ns` only means
         # what its author meant in Python 2 (the language of a python27 app).
         try:
-            parsed, compile_error = _python2_rewrite(text, LoadProblem("", None))
+            parsed, tree = _python2_rewrite(text, LoadProblem("", None))
             python2 = True
         except _Fail:
             pass                 # Python 2 rejects it after all: read it as Python 3
@@ -385,12 +314,14 @@ def _read_text(text: str, build: bool) -> Tuple[Optional[cst.Module], bool, str,
         if py3_error.reason.startswith(_NESTING_ERRORS):
             raise _Fail(LoadProblem(f"too deeply nested for Python 2.7 and 3: {py3_error.reason}",
                                     py3_error.line, py3_error.column))
-        parsed, compile_error = _python2_rewrite(text, py3_error)
+        parsed, tree = _python2_rewrite(text, py3_error)
+        python2 = True
+    compile_error = _compile_problem(parsed)
     problems = [compile_error] if compile_error is not None else []
     if not build:
-        return None, python2, parsed, problems
+        return None, python2, parsed, tree, problems
     try:
-        return _parse_module(parsed), python2, parsed, problems
+        return _parse_module(parsed), python2, parsed, tree, problems
     except cst.ParserSyntaxError as exc:
         if python2:
             raise _Fail(LoadProblem(
@@ -402,18 +333,23 @@ def _read_text(text: str, build: bool) -> Tuple[Optional[cst.Module], bool, str,
         raise _too_deep_to_analyse(None) from None
 
 
-def parse_text(text: str, build: bool = True) -> Tuple[Optional[cst.Module], bool, str]:
-    """(module, python2, parsed text) or raise _Fail with the reason and line.
-    ``build=False`` stops after the syntax decision (module is None)."""
-    module, python2, parsed, _ = _read(text, build)
-    return module, python2, parsed
-
-
 def validate_text(text: str) -> bool:
     """What :func:`parse_text` would decide, without building a libcst tree
     (for files no selected rule can fire on): True for Python 2, False for
     Python 3; raise _Fail when neither accepts the text."""
-    return _read(text, build=False)[1]
+    return _load_text(text, build=False)[1]
+
+
+def python3_text(data: bytes) -> Optional[str]:
+    """The text of a module in Python 3 syntax (a Python 2 file rewritten on
+    the same lines), without building a libcst tree: for readers that only
+    need Python's own ``ast``. None when neither Python accepts it."""
+    try:
+        text, _ = decode(data)
+        _, _, parsed = parse_text(normalise_newlines(text), build=False)
+    except _Fail:
+        return None
+    return parsed
 
 
 def load_bytes(path: Path, data: bytes, validate_only: bool = False) -> SourceFile:
@@ -428,12 +364,11 @@ def load_bytes(path: Path, data: bytes, validate_only: bool = False) -> SourceFi
     try:
         text, problems = decode(data)
         text = normalise_newlines(text)
-        module, py2, parsed, more = _read(text, build=not validate_only)
+        module, py2, parsed, tree, more = _load_text(text, build=not validate_only)
     except _Fail as fail:
         return SourceFile(path, problems=(fail.problem,))
-    if validate_only:
-        return SourceFile(path, text, None, py2, tuple(problems + more))
-    return SourceFile(path, text, module, py2, tuple(problems + more), parsed)
+    return SourceFile(path, text, module, py2, tuple(problems + more), parsed if module is not None else "",
+                      tree=tree)
 
 
 def read(path: Path) -> Tuple[Optional[bytes], Optional[LoadProblem]]:

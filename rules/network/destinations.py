@@ -39,9 +39,17 @@ class SmtpPort25(SourceRule):
     what = """
         An outbound connection to port 25: `smtplib.SMTP(host)` (the port defaults to 25),
         `SMTP(host, 25)`, `SMTP('host:25')`, `SMTP(port=25)`, `SMTP().connect(host)` with no
-        port, and `connect`/`create_connection`/`socket.create_connection` to port 25 on a
-        socket. Ports are resolved through literals, module constants and keyword
-        arguments; an unknown port is not guessed at. `SMTP_SSL(host)` (465) and 587 pass.
+        port, and `connect`/`connect_ex`/`socket.create_connection` to port 25 on a
+        socket, whatever the host (`s.connect((host, 25))`). Ports are resolved through
+        literals, constants (`smtplib.SMTP_PORT`, `from settings import MAIL_PORT`, a
+        config class's attribute), dicts, Flask config keys (`app.config['MAIL_PORT']`
+        after `app.config.from_object('config.Defaults')`) and keyword arguments; an
+        unknown port is not guessed at. `SMTP_SSL(host)` (465) and 587 pass.
+
+        `x.connect((host, 25))` on an object whose type gaelint cannot tell (a parameter, an
+        attribute set elsewhere) is a warning that says it is probably a socket: a (host,
+        port) pair is a socket address. On an object known to be something else (an SMTP
+        client, a class of this file with a `connect` method) it is not flagged.
     """
     why = """
         The Sockets API blocks outbound port 25: "Port 25 (SMTP) is blocked; you can still
@@ -77,6 +85,23 @@ class SmtpPort25(SourceRule):
                 def connect(self, host, port=25): pass
             Bus().connect('x')
             """),
+        Valid("""
+            import smtplib
+            from flask import Flask
+            from settings import MAIL_PORT
+            app = Flask(__name__)
+            app.config.from_object('config.Defaults')
+            app.config.from_envvar('MAIL_SETTINGS')
+            submission = smtplib.SMTP('smtp.example.com', MAIL_PORT)
+            def notify(message):
+                server = smtplib.SMTP(app.config['MAIL_SERVER'], app.config['MAIL_PORT'])
+                server.sendmail('noreply@example.com', ['ops@example.com'], message)
+            def dial(conn, host, port):
+                conn.connect((host, port))
+            """, files={"settings.py": "MAIL_PORT = 587\n",
+                        "config.py": "class Defaults(object):\n    MAIL_SERVER = 'mail.example.com'\n"
+                                     "    MAIL_PORT = 25\n"},
+            note="MAIL_SETTINGS may override MAIL_PORT: not known"),
     )
     INVALID = (
         Invalid("""
@@ -97,6 +122,45 @@ class SmtpPort25(SourceRule):
             raw = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             raw.connect(('mx.example.com', 25))
             """, lines=(4, 5, 7)),
+        Invalid("""
+            import smtplib
+            import config
+            from settings import MAIL_HOST, MAIL_PORT
+            relay = smtplib.SMTP(MAIL_HOST, MAIL_PORT)
+            backup = smtplib.SMTP(config.Mail.HOST, port=config.Mail.PORT)
+            plain = smtplib.SMTP(MAIL_HOST, smtplib.SMTP_PORT)
+            """, files={"settings.py": "MAIL_HOST = 'mail.example.com'\nMAIL_PORT = 25\n",
+                        "config.py": "class Mail(object):\n    HOST = 'mail.example.com'\n    PORT = 25\n"},
+            lines=(4, 5, 6), note="constants of the app's settings modules and of smtplib"),
+        Invalid("""
+            import smtplib
+            from flask import Flask
+            app = Flask(__name__)
+            app.config.from_object('config.Defaults')
+            FALLBACK = {'host': 'mx.example.com', 'port': 25}
+            def notify(message):
+                server = smtplib.SMTP(app.config['MAIL_SERVER'], app.config['MAIL_PORT'])
+                server.sendmail('noreply@example.com', ['ops@example.com'], message)
+            def notify_fallback(message):
+                server = smtplib.SMTP(host=FALLBACK['host'], port=FALLBACK['port'])
+                server.sendmail('noreply@example.com', ['ops@example.com'], message)
+            """, files={"config.py": "class Defaults(object):\n    MAIL_SERVER = 'mail.example.com'\n"
+                                     "    MAIL_PORT = 25\n"},
+            lines=(7, 10), note="Flask config loaded from an object, a dict, keyword arguments"),
+        Invalid("""
+            import socket
+            def greet(host):
+                s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                s.connect((host, 25))
+                return s.recv(1024)
+            """, lines=(4,), note="the port is known though the host is a parameter"),
+        Invalid("""
+            def relay(conn, host):
+                conn.connect((host, 25))
+                conn.sendall('HELO example.com\\r\\n')
+                return conn.recv(1024)
+            """, lines=(2,), severity=Severity.WARNING,
+            note="`conn` is probably a socket: a warning that says so"),
     )
 
     def visit_Call(self, node: cst.Call, ctx) -> None:
@@ -112,8 +176,13 @@ class SmtpPort25(SourceRule):
             origin = ctx.origin(func.value)
             if origin in SMTP_CLASSES and func.attr.value == "connect":
                 self._smtp_connect(node, ctx, origin)
-            elif S.socket_like(ctx, func.value):
-                self._address_call(node, ctx, ctx.arg(node, 0, "address"), f"`{ctx.dotted(func) or 'socket.connect'}()`")
+                return
+            kind = S.receiver_kind(ctx, func.value, func.attr.value)
+            if kind is not None:
+                call = f"`{ctx.dotted(func) or 'socket.connect'}()`"
+                probable = S.probably(ctx, func.value) if kind == S.UNKNOWN_KIND else ""
+                self._address_call(node, ctx, ctx.arg(node, 0, "address"), call + probable,
+                                   Severity.WARNING if probable else None)
 
     def _smtp_constructor(self, node, ctx, name) -> None:
         host_expr = ctx.arg(node, 0, "host")
@@ -140,10 +209,11 @@ class SmtpPort25(SourceRule):
         if port in BLOCKED_PORTS:
             ctx.report(self, node, call=call, detail=detail)
 
-    def _address_call(self, node, ctx, address, call) -> None:
-        value = ctx.literal(address)
-        if isinstance(value, tuple) and len(value) >= 2 and value[1] in BLOCKED_PORTS:
-            ctx.report(self, node, call=call, detail="")
+    def _address_call(self, node, ctx, address, call, severity=None) -> None:
+        """A (host, port) address whose port is known, whatever the host."""
+        _, port = S.address(ctx, address) or (None, None)
+        if S.is_port(port) and port in BLOCKED_PORTS:
+            ctx.report(self, node, call=call, detail="", severity=severity)
 
 
 class BlockedAddress(SourceRule):
@@ -162,7 +232,9 @@ class BlockedAddress(SourceRule):
         broadcast or multicast range, IPv4 or IPv6 (as Python's `ipaddress` classifies them;
         `localhost` counts as loopback). Hosts and ports are resolved through literals,
         module constants, keyword arguments and `'host:port'` strings; hostnames other than
-        `localhost` and unknown values are not guessed at.
+        `localhost` and unknown values are not guessed at. On an object whose type gaelint
+        cannot tell (`sock.sendto(data, ('192.168.1.255', 9999))` with `sock` a parameter)
+        the finding is a warning that says it is probably a socket.
 
         The documented exceptions pass: Google Public DNS (`8.8.8.8`, `8.8.4.4`,
         `2001:4860:4860::8888`, `2001:4860:4860::8844`) on port 53, `smtp.gmail.com` on 465
@@ -217,6 +289,11 @@ class BlockedAddress(SourceRule):
             meta = httplib.HTTPConnection('169.254.169.254')
             inbox = poplib.POP3('pop.gmail.com')
             """, lines=(3, 5, 6, 7, 8)),
+        Invalid("""
+            def announce(sock, payload):
+                sock.sendto(payload, ('192.168.1.255', 9999))
+            """, lines=(2,), severity=Severity.WARNING,
+            note="`sock` is probably a socket: a warning that says so"),
     )
 
     def visit_Call(self, node: cst.Call, ctx) -> None:
@@ -224,7 +301,7 @@ class BlockedAddress(SourceRule):
         if name == "socket.create_connection":
             self._check(ctx, node, "connects to", *(S.address(ctx, ctx.arg(node, 0, "address")) or (None, None)))
             return
-        client = next((q for q in ctx.lineage(node.func) if q in CLIENTS), None) if name is None or name in CLIENTS else None
+        client = next((q for q in ctx.lineage(node.func) if q in CLIENTS), None)
         if client is not None:
             self._client(ctx, node, client, None)
             return
@@ -232,11 +309,13 @@ class BlockedAddress(SourceRule):
         if not isinstance(func, cst.Attribute):
             return
         method = func.attr.value
-        if method in SOCKET_ADDRESS_METHODS and S.socket_like(ctx, func.value):
+        kind = S.receiver_kind(ctx, func.value, method) if method in SOCKET_ADDRESS_METHODS else None
+        if kind is not None:
             position = SOCKET_ADDRESS_METHODS[method]
             expr = _positional(node, position)
             verb = "sends to" if method == "sendto" else "connects to"
-            self._check(ctx, node, verb, *(S.address(ctx, expr) or (None, None)))
+            probable = S.probably(ctx, func.value) if kind == S.UNKNOWN_KIND else ""
+            self._check(ctx, node, verb, *(S.address(ctx, expr) or (None, None)), probable=probable)
         elif method == "connect":
             owner = ctx.origin(func.value)
             if owner in CLIENT_CONNECT:
@@ -257,14 +336,16 @@ class BlockedAddress(SourceRule):
             port = spec["default_port"]
         self._check(ctx, node, "connects to", host, port)
 
-    def _check(self, ctx, node, verb, host, port) -> None:
+    def _check(self, ctx, node, verb, host, port, probable: str = "") -> None:
         if host is None or host is UNKNOWN:
             return
+        call = S.call_text(ctx, node) + probable
+        severity = Severity.WARNING if probable else None
         entry = S.whitelisted(host)
         if entry is not None:
             if S.is_port(port) and port not in entry["ports"] and port not in BLOCKED_PORTS:
                 ports = "/".join(str(p) for p in entry["ports"])
-                ctx.report(self, node, call=S.call_text(ctx, node), verb=verb,
+                ctx.report(self, node, call=call, verb=verb, severity=severity,
                            target=f"{S.endpoint(host, port)}: Google addresses are blocked except "
                                   f"{entry['service']} on port {ports}")
             return
@@ -272,7 +353,7 @@ class BlockedAddress(SourceRule):
         if kind == "private" and _has_vpc_connector(ctx):
             return      # Serverless VPC Access reaches private addresses: the rule's own fix
         if kind is not None:
-            ctx.report(self, node, call=S.call_text(ctx, node), verb=verb,
+            ctx.report(self, node, call=call, verb=verb, severity=severity,
                        target=f"{S.endpoint(host, port)}, a {kind} address that App Engine blocks")
 
 

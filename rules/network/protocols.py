@@ -31,6 +31,7 @@ UNIMPLEMENTED = frozenset(S.NET["unimplemented_functions"]["functions"])
 
 ASYNC = S.NET["async_io"]
 ASYNC_MODULES = tuple(ASYNC["modules"])
+ASYNC_TOP_LEVEL = frozenset(ASYNC["top_level_imports"])
 POLLERS = frozenset(ASYNC["pollers"])
 DYNAMIC_IMPORTERS = frozenset(ASYNC["dynamic_importers"])
 
@@ -113,7 +114,8 @@ class Ftp(SourceRule):
     sources = (
         "https://cloud.google.com/appengine/docs/python/sockets (limitations: 'FTP is not supported.') — gae-facts §4",
     )
-    triggers = _case_variants("ftp")
+    # `ftp` in URLs (any case), and the names that hold it only as a part
+    triggers = _case_variants("ftp") + ("ftplib", "FTP_TLS", "FTPHandler", "CacheFTPHandler")
 
     VALID = (
         Valid("""
@@ -242,9 +244,11 @@ class AsyncIO(SourceRule):
     fix = ("Use urlfetch with make_fetch_call() RPCs for parallel requests, task queues for background work, "
            "or blocking sockets")
     what = """
-        Imports of `twisted`, `asyncore`, `asynchat`, `gevent`, `eventlet` and tornado's
+        Imports of `twisted`, `asyncore`, `asynchat`, `gevent`, `eventlet`, tornado's
         IO-loop modules (`tornado.ioloop`, `iostream`, `httpserver`, `tcpserver`,
-        `httpclient`, `websocket`, `auth`, ...), also through `__import__` and
+        `httpclient`, `websocket`, `auth`, ...) and coroutine machinery (`tornado.gen`,
+        `locks`, `queues`: `from tornado import gen`), and `import tornado` by its top-level
+        name (the framework, not its WSGI adapter), also through `__import__` and
         `importlib.import_module` with a literal name; calls to `select.poll`,
         `select.epoll`, `select.kqueue`. An import inside `try:` with an
         `except ImportError` fallback is not flagged. `tornado.web`, `tornado.wsgi`,
@@ -282,6 +286,13 @@ class AsyncIO(SourceRule):
             s = socket.create_connection(('api.example.com', 443))
             readable, _, _ = select.select([s], [], [], 5)
             """),
+        Valid("""
+            from tornado import web, wsgi
+            class MainHandler(web.RequestHandler):
+                def get(self):
+                    self.write('Hello from tornado.wsgi')
+            app = wsgi.WSGIApplication([(r'/', MainHandler)])
+            """),
     )
     INVALID = (
         Invalid("""
@@ -292,6 +303,14 @@ class AsyncIO(SourceRule):
             poller = select.epoll()
             green = __import__('eventlet')
             """, lines=(1, 2, 3, 5, 6)),
+        Invalid("""
+            import tornado
+            from tornado import gen
+            @gen.coroutine
+            def fetch_all(client, urls):
+                responses = yield [client.fetch(url) for url in urls]
+                raise gen.Return(responses)
+            """, lines=(1, 2), note="the package by its top-level name, and its coroutine module"),
     )
 
     def visit_Import(self, node: cst.Import, ctx) -> None:
@@ -301,6 +320,11 @@ class AsyncIO(SourceRule):
         self._import(node, ctx)
 
     def _import(self, node, ctx) -> None:
+        if isinstance(node, cst.Import) and not ctx.site.import_fallback:
+            top = next((dotted_name(a.name) for a in node.names if dotted_name(a.name) in ASYNC_TOP_LEVEL), None)
+            if top is not None:
+                ctx.report(self, node, what=f"`{S.code(ctx, node, 60)}` loads the {top} framework")
+                return
         report_import(self, node, ctx, ASYNC_MODULES)
 
     def visit_Call(self, node: cst.Call, ctx) -> None:

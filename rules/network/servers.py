@@ -22,7 +22,8 @@ from gaelint.registry import Invalid, SourceRule, Valid
 LISTEN = S.NET["listen"]
 SERVERS = frozenset(LISTEN["servers"])
 LISTEN_METHODS = frozenset(LISTEN["socket_methods"])
-LISTEN_OWNERS = frozenset(LISTEN["listen_method_owners"])
+SERVER_METHODS = {owner: frozenset(methods) for owner, methods in LISTEN["server_methods"].items()}
+SERVER_METHOD_PORT_ARGS = LISTEN["server_method_port_args"]
 SERVER_PORT_ARGS = LISTEN["server_port_args"]
 SERVER_ADDRESS_ARG = LISTEN["server_address_arg"]
 
@@ -49,8 +50,11 @@ class ListenSocket(SourceRule):
         `BaseHTTPServer.HTTPServer` (`http.server`), `SimpleHTTPServer`/`CGIHTTPServer`
         `test()`, `wsgiref.simple_server.make_server`/`WSGIServer`, `SimpleXMLRPCServer`,
         `DocXMLRPCServer`, `smtpd.SMTPServer`, twisted `reactor.listenTCP`/`listenUDP` and
-        server endpoints, tornado/gevent/eventlet servers. Subclasses of these defined in the
-        same file count when constructed.
+        server endpoints, tornado/gevent/eventlet servers, `werkzeug.serving.run_simple`;
+        `listen()` on a tornado application or server and `run()` on a Flask application
+        (`app = Flask(__name__)`; `app.run()` starts werkzeug's development server).
+        Subclasses of these, defined in the same file or in another module of the app,
+        count when constructed.
 
         Not flagged: `listen`, `accept` or `bind` methods of other objects
         (`bus.listen('topic', callback)`), objects whose type is not known.
@@ -71,7 +75,9 @@ class ListenSocket(SourceRule):
         "https://cloud.google.com/appengine/docs/python/sockets (limitations: no listen sockets) — gae-facts §4",
         "SDK api/remote_socket/_remote_socket_stub.py: Listen and Accept raise NotImplementedError",
     )
-    triggers = tuple(sorted(set(S.leaves(SERVERS)) | LISTEN_METHODS | {"listen"}))
+    # `app.run()` counts only on an object made by a class this file names
+    triggers = (*sorted(set(S.leaves(SERVERS)) | LISTEN_METHODS | {"listen"}),
+                *sorted({(m, S.leaf(owner)) for owner, methods in SERVER_METHODS.items() for m in methods}))
 
     VALID = (
         Valid("""
@@ -118,6 +124,15 @@ class ListenSocket(SourceRule):
                     self.listen(5)
             reactor.listenTCP(8007, None)
             """, lines=(6, 7)),
+        Invalid("""
+            from flask import Flask
+            from werkzeug.serving import run_simple
+            app = Flask(__name__)
+            def serve_forever():
+                app.run(host='0.0.0.0', port=8080)
+            def serve_admin(admin_app):
+                run_simple('localhost', 5000, admin_app, use_reloader=True)
+            """, lines=(5, 7), note="Flask.run and werkzeug's run_simple start a development server"),
     )
 
     def visit_Call(self, node: cst.Call, ctx) -> None:
@@ -138,10 +153,10 @@ class ListenSocket(SourceRule):
         if method in LISTEN_METHODS and S.socket_like(ctx, func.value):
             verb = "makes the socket listen for" if method == "listen" else "waits for"
             ctx.report(self, node, what=f"{S.call_text(ctx, node)} {verb} inbound connections")
-        elif method == "listen":
+        else:
             owner = ctx.origin(func.value)
-            if owner in LISTEN_OWNERS:
-                port = ctx.literal(ctx.arg(node, 0, "port"))
+            if owner in SERVER_METHODS and method in SERVER_METHODS[owner]:
+                port = ctx.literal(ctx.arg(node, *SERVER_METHOD_PORT_ARGS[method]))
                 where = f"port {port}" if S.is_port(port) else "a port"
                 ctx.report(self, node, what=f"{S.call_text(ctx, node)} starts a {owner} server on {where}")
 
@@ -171,7 +186,9 @@ class BindCall(SourceRule):
         `socket.create_connection` and on `httplib`/`http.client` and `smtplib`
         connections. Addresses are resolved through literals, module constants and keyword
         arguments. When the address cannot be resolved the finding is a warning that says
-        so.
+        so. `x.bind(('0.0.0.0', 8080))` on an object whose type gaelint cannot tell (a
+        parameter, an attribute set elsewhere) is a warning that says it is probably a
+        socket: a spelled-out (host, port) pair is what sockets bind to.
     """
     why = """
         "You cannot bind to specific IP addresses or ports." The Sockets API accepts a bind
@@ -219,19 +236,38 @@ class BindCall(SourceRule):
                 s = socket.socket()
                 s.bind(addr)
             """, lines=(4,), severity=Severity.WARNING),
+        Invalid("""
+            def serve_metrics(listener):
+                listener.bind(('0.0.0.0', 9100))
+                listener.listen(5)
+            """, lines=(2,), severity=Severity.WARNING,
+            note="`listener` is probably a socket: a warning that says so"),
     )
 
     def visit_Call(self, node: cst.Call, ctx) -> None:
         func = node.func
         if isinstance(func, cst.Attribute) and func.attr.value == "bind":
-            if S.socket_like(ctx, func.value):
+            kind = S.receiver_kind(ctx, func.value, "bind")
+            if kind == S.SOCKET:
                 self._check(node, ctx, ctx.arg(node, 0, "address"), S.call_text(ctx, node))
+            elif kind == S.UNKNOWN_KIND:
+                self._probable(node, ctx, func.value)
             return
         name = ctx.call_name(node)
         if name in SOURCE_ADDRESS_CALLS:
             expr = ctx.arg(node, SOURCE_ADDRESS_CALLS[name], "source_address")
             if expr is not None:
                 self._check(node, ctx, expr, f"`{S.code(ctx, func)}(..., source_address=...)`")
+
+    def _probable(self, node, ctx, receiver) -> None:
+        """``x.bind(('0.0.0.0', 8080))`` on an object of unknown type: a
+        (host, port) address spelled out is a socket's, probably."""
+        host, port = S.address(ctx, ctx.arg(node, 0, "address")) or (None, None)
+        if not (isinstance(host, str) and S.is_port(port)) or (host in WILDCARD_HOSTS and port == WILDCARD_PORT):
+            return
+        target = f"port {port} on every interface" if host in WILDCARD_HOSTS else f"the address {S.endpoint(host, port)}"
+        ctx.report(self, node, call=S.call_text(ctx, node) + S.probably(ctx, receiver), target=target,
+                   severity=Severity.WARNING)
 
     def _check(self, node, ctx, expr, call: str) -> None:
         if expr is None:

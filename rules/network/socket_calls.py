@@ -122,13 +122,16 @@ class UnsupportedSocketOption(SourceRule):
     fix = ("Drop the option: only SO_KEEPALIVE, SO_DEBUG, TCP_NODELAY, SO_LINGER, SO_OOBINLINE, SO_SNDBUF, "
            "SO_RCVBUF and SO_REUSEADDR are accepted (and are mock values)")
     what = """
-        `setsockopt(level, option, value)` / `getsockopt(level, option)` on an object known
-        to be a socket, with an option other than the eight supported ones (`SO_KEEPALIVE`,
+        `setsockopt(level, option, value)` / `getsockopt(level, option)` with an option
+        other than the eight supported ones (`SO_KEEPALIVE`,
         `SO_DEBUG`, `TCP_NODELAY`, `SO_LINGER`, `SO_OOBINLINE`, `SO_SNDBUF`, `SO_RCVBUF`,
         `SO_REUSEADDR`): `SO_BROADCAST`, `SO_REUSEPORT`, `IP_MULTICAST_TTL`,
         `IP_ADD_MEMBERSHIP`, `TCP_KEEPIDLE`, ... Options are resolved by name
         (`socket.SO_BROADCAST`, `from socket import *`, module constants); bare integers are
         platform-specific and not guessed at. `getsockopt(SOL_SOCKET, SO_ERROR)` is readable.
+        A socket option names a socket whatever the object is: on an object known to be a
+        socket the finding is an error, on any other (a parameter, `conn.sock`) a warning
+        that says it is probably a socket.
     """
     why = """
         "Errors will continue to be raised for unsupported options": the Sockets API
@@ -173,14 +176,21 @@ class UnsupportedSocketOption(SourceRule):
             s.setsockopt(SOL_SOCKET, SO_BROADCAST, 1)
             s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 2)
             """, lines=(4, 5)),
+        Invalid("""
+            import socket
+            def enable_broadcast(conn):
+                conn.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+                return conn
+            """, lines=(3,), severity=Severity.WARNING,
+            note="a socket option names a socket whatever `conn` is: probably one, a warning"),
     )
 
     def visit_Call(self, node: cst.Call, ctx) -> None:
         func = node.func
         if not (isinstance(func, cst.Attribute) and func.attr.value in OPTION_METHODS):
             return
-        if not S.socket_origin(ctx, func.value):
-            return
+        # a socket option names a socket whatever the receiver; proven only on a known socket
+        probable = "" if S.socket_origin(ctx, func.value) else S.probably(ctx, func.value)
         expr = ctx.arg(node, OPTION_METHODS[func.attr.value], "optname")
         q = ctx.qualname(expr) if expr is not None else None
         if not q or not q.startswith("socket."):
@@ -188,4 +198,5 @@ class UnsupportedSocketOption(SourceRule):
         option = S.leaf(q)
         if option in SUPPORTED_OPTIONS or (func.attr.value == "getsockopt" and option in READABLE_OPTIONS):
             return
-        ctx.report(self, node, call=S.call_text(ctx, node), option=option)
+        ctx.report(self, node, call=S.call_text(ctx, node) + probable, option=option,
+                   severity=Severity.WARNING if probable else None)

@@ -144,6 +144,65 @@ def socket_like(ctx, expr) -> Optional[str]:
     return found
 
 
+SOCKET, UNKNOWN_KIND = "socket", "unknown"
+
+
+def receiver_kind(ctx, expr, method: str) -> Optional[str]:
+    """What a socket method is called on: SOCKET when it is known to be a
+    socket (or a dispatcher acting as one), UNKNOWN_KIND when nothing says
+    what it is (a parameter, an attribute set elsewhere, the result of a
+    call gaelint cannot resolve), None when it is known to be something
+    else (a module, a class, an object of another type) or when a class of
+    this file defines a method of that name (the object may be one)."""
+    if socket_like(ctx, expr):
+        return SOCKET
+    if _known_other(ctx, expr) or _local_method(ctx, method):
+        return None
+    return UNKNOWN_KIND
+
+
+def _known_other(ctx, expr, depth: int = 0) -> bool:
+    if depth > 4:
+        return False
+    if isinstance(expr, cst.Call):
+        return ctx.origin(expr) is not None
+    if isinstance(expr, cst.Name):
+        if method_class(ctx, expr.value)[0] is not None:
+            return True                     # `self`: an instance of this class
+        return _bindings_known(ctx, ctx.bindings(expr.value), depth)
+    if isinstance(expr, cst.Attribute):
+        if ctx.qualname(expr) is not None:
+            return True                     # a module's attribute: not an object we made
+        if isinstance(expr.value, cst.Name):
+            class_scope, _ = method_class(ctx, expr.value.value)
+            if class_scope is not None:
+                return _bindings_known(ctx, class_scope.self_attrs.get(expr.attr.value) or [], depth)
+    return False
+
+
+def _bindings_known(ctx, bindings, depth: int) -> bool:
+    """Every binding made a known object (a module, a class, a call gaelint
+    resolves)."""
+    if not bindings:
+        return False
+    for b in bindings:
+        if b.kind in ("import", "class", "def"):
+            continue
+        if b.kind != "assign" or _binding_origin(ctx, b) is None:
+            return False
+    return True
+
+
+def _local_method(ctx, method: str) -> bool:
+    return any(any(b.kind == "def" for b in scope.names.get(method, ()))
+               for scope in ctx.model.class_scopes.values())
+
+
+def probably(ctx, expr) -> str:
+    """The words a message adds for an object that is probably a socket."""
+    return f" (`{code(ctx, expr, 30)}` is probably a socket: gaelint cannot tell what it is)"
+
+
 # -- values ------------------------------------------------------------------
 def _single_value(ctx, expr):
     """The expression a name holds when it is assigned exactly once."""
