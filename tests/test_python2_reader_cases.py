@@ -47,6 +47,9 @@ def test_lambda_without_parameters_in_a_comprehension_condition():
     # Python 2 code ending with a `\` line (with and without a final newline)
     (b"import os\nprint 'x'\nos.remove('y')\n\\\n", 3),
     (b"import os\nprint 'x'\nos.remove('y')\n\\", 3),
+    # at column 0 between two methods (Python 2.7 measures its indentation, 3 skips it)
+    (b"import os\nclass Job(object):\n    def a(self):\n        pass\n\\\n    def b(self):\n"
+     b"        os.remove('x')\n", 7),
 ])
 def test_a_line_holding_only_a_backslash(text, line):
     src = load(text)

@@ -337,7 +337,7 @@ def seeds(extra: List[str]) -> List[Path]:
 
 
 def run(mutants: int, seed: int, extra: List[str], python2_path: Optional[str], limit: Optional[int] = None,
-        strict: bool = False, verbose: bool = True) -> Dict[str, int]:
+        strict: bool = False, verbose: bool = True, dump: Optional[str] = None) -> Dict[str, int]:
     rng = random.Random(seed)
     files = seeds(extra)
     if limit is not None:
@@ -347,8 +347,12 @@ def run(mutants: int, seed: int, extra: List[str], python2_path: Optional[str], 
     counts = Counter()
     shown = Counter()
 
-    def say(kind: str, text: str) -> None:
+    def say(kind: str, text: str, data: bytes = b"") -> None:
         counts[kind] += 1
+        if dump and data:
+            os.makedirs(dump, exist_ok=True)
+            with open(os.path.join(dump, f"{kind}-{counts[kind]}.py"), "wb") as fh:
+                fh.write(data)
         if verbose and shown[kind] < 5:
             shown[kind] += 1
             print(f"{kind}: {text}")
@@ -370,11 +374,11 @@ def run(mutants: int, seed: int, extra: List[str], python2_path: Optional[str], 
                 try:
                     found = check_file(ruleset, ctx, path, data)
                 except BaseException as exc:  # noqa: BLE001 - this is what the fuzzer looks for
-                    say("crash", f"{where}: {type(exc).__name__}: {exc}\n{data[:300]!r}")
+                    say("crash", f"{where}: {type(exc).__name__}: {exc}\n{data[:300]!r}", data)
                     continue
                 for f in found:
                     if f.code == "GAE002":
-                        say("GAE002", f"{where}: {f.message}\n{data[:300]!r}")
+                        say("GAE002", f"{where}: {f.message}\n{data[:300]!r}", data)
                 if oracle is None:
                     continue
                 answer = oracle.ask(data)
@@ -384,7 +388,7 @@ def run(mutants: int, seed: int, extra: List[str], python2_path: Optional[str], 
                     continue
                 counts["python2_accepts"] += 1
                 if gae001:
-                    say("wrong_GAE001", f"{where}: {gae001[0].message} (line {gae001[0].line})\n{data[:400]!r}")
+                    say("wrong_GAE001", f"{where}: {gae001[0].message} (line {gae001[0].line})\n{data[:400]!r}", data)
                     continue
                 src = load_bytes(path, data)
                 if src.module is None:
@@ -393,7 +397,7 @@ def run(mutants: int, seed: int, extra: List[str], python2_path: Optional[str], 
                 names = {v for k, v, _ in answer["facts"] if k == "name"}
                 missing, extra_facts = compare(answer["facts"], gaelint_facts(src.parsed_text, names))
                 if missing or extra_facts:
-                    say("differs", f"{where}: CPython 2.7 only {missing[:4]}, gaelint only {extra_facts[:4]}")
+                    say("differs", f"{where}: CPython 2.7 only {missing[:4]}, gaelint only {extra_facts[:4]}", data)
         counts["seconds"] = int(time.time() - started)
     if oracle is not None:
         oracle.close()
@@ -410,9 +414,10 @@ def main(argv=None) -> int:
     parser.add_argument("--python2", help="a Python 2.7 interpreter for the differential check")
     parser.add_argument("--no-python2", action="store_true", help="skip the differential check")
     parser.add_argument("--strict", action="store_true", help="a differential mismatch fails the run too")
+    parser.add_argument("--dump", help="write each input that shows a problem into this directory")
     args = parser.parse_args(argv)
     python2 = None if args.no_python2 else find_python2(args.python2)
-    counts = run(args.mutants, args.seed, args.extra, python2, args.limit, args.strict)
+    counts = run(args.mutants, args.seed, args.extra, python2, args.limit, args.strict, dump=args.dump)
     print(json.dumps({"python2": python2, **counts}, indent=1))
     failed = counts.get("crash", 0) + counts.get("GAE002", 0) + counts.get("wrong_GAE001", 0)
     if args.strict:

@@ -27,7 +27,7 @@ from typing import Any, Callable, Dict, List, Optional, Set
 
 import libcst as cst
 
-from gaelint import source
+from gaelint import reading, source
 from gaelint.analysis import names, walk
 from gaelint.analysis.context import FileContext, resolve_qualname
 from gaelint.analysis.values import Externals
@@ -74,10 +74,9 @@ def _encoded(values: Optional[List[Any]]) -> Optional[List[Any]]:
 
 def _read(path: Path) -> Optional[bytes]:
     try:
-        data = path.read_bytes()
+        return reading.read_bytes(path, MAX_BYTES)      # a regular file, never a FIFO
     except OSError:
         return None
-    return data if len(data) <= MAX_BYTES else None
 
 
 def class_facts(path: Path) -> Dict[str, List[str]]:
@@ -278,7 +277,7 @@ class AppFacts(Externals):
         and those must not cost a parse of that module."""
         def compute() -> Set[str]:
             try:
-                data = (self.app.deploy.root / rel).read_bytes()
+                data = reading.read_bytes(self.app.deploy.root / rel, 32_000_000)
             except OSError:
                 return set()
             return {m.decode("ascii") for m in _CLASS_NAMES.findall(data)}

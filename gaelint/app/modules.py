@@ -23,6 +23,8 @@ import zipfile
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Set, Tuple
 
+from gaelint import reading
+
 _SOURCE = ".py"
 _OTHER_MODULES = (".pyc", ".so", ".pyd")
 _INIT = "__init__.py"
@@ -230,7 +232,7 @@ def _zip_names(path: Path) -> Set[str]:
 
 def _lines(path: Path) -> List[str]:
     try:
-        return [line.strip() for line in path.read_text("utf-8", "replace").splitlines()]
+        return [line.strip() for line in reading.read_text(path, limit=32_000_000).splitlines()]
     except OSError:
         return []
 

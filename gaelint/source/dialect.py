@@ -123,11 +123,13 @@ def python2_reads_differently(text: str, tree: Optional[ast.Module]) -> bool:
 _BACKSLASH_LINE = re.compile(r"^[ \t\f]*\\(?:\n|\Z)", re.M)
 
 
-def without_backslash_lines(text: str) -> str:
+def without_backslash_lines(text: str, everywhere: bool = False) -> str:
     """The text with each line that holds only a ``\\`` blanked where that
     means the same: before a line with the same indentation (the two make
     one logical line with that indentation), a blank line, or the end.
-    libcst wants an INDENT there and fissix an end of file."""
+    libcst wants an INDENT there and fissix an end of file. ``everywhere``:
+    blank them all, as CPython 3 reads them (Python 2.7 measures the
+    indentation of such a line; the lines stay the same either way)."""
     if not _BACKSLASH_LINE.search(text):
         return text
     lines = text.split("\n")
@@ -136,7 +138,7 @@ def without_backslash_lines(text: str) -> str:
             continue
         after = lines[i + 1] if i + 1 < len(lines) else ""
         indent = line[:len(line) - 1]
-        if not after.strip(" \t\f") or after.lstrip(" \t\f").startswith("#") or \
+        if everywhere or not after.strip(" \t\f") or after.lstrip(" \t\f").startswith("#") or \
                 (after.startswith(indent) and after[len(indent):len(indent) + 1] not in (" ", "\t", "\f")):
             lines[i] = indent
     return "\n".join(lines)

@@ -288,14 +288,17 @@ def _load_text(text: str, build: bool) -> _Loaded:
         return _load_text_once(text, build)
     except _Fail:
         # A line holding only `\` trips libcst or fissix where Python 2.7
-        # (and 3) read on: try once more without such lines.
-        blanked = dialect.without_backslash_lines(text)
-        if blanked == text:
-            raise
-        try:
-            return _load_text_once(blanked, build)
-        except _Fail:
-            pass
+        # (and 3) read on: try again without such lines.
+        tried = {text}
+        for everywhere in (False, True):
+            blanked = dialect.without_backslash_lines(text, everywhere)
+            if blanked in tried:
+                continue
+            tried.add(blanked)
+            try:
+                return _load_text_once(blanked, build)
+            except _Fail:
+                pass
         raise
 
 
