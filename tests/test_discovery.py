@@ -232,6 +232,35 @@ def test_symlinked_directory_inside_the_app_is_followed(tmp_path):
     assert targets[0].files == [app.resolve() / "lib" / "util.py"]
 
 
+def test_symlinked_directory_of_the_same_repository_is_followed(tmp_path):
+    # Apps of one repository share code through links to sibling directories
+    # (luci-py's `components -> ../components`): the deploy uploads it.
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    make(repo / "components", {"util.py": ""})
+    app = make(repo / "app", {"app.yaml": APP_YAML, "main.py": ""})
+    os.symlink(repo / "components", app / "components")
+    os.symlink("/usr", app / "usr")
+    deploy = deploy_set(app_at(app))
+    assert rels(deploy.files, app) == ["app.yaml", "components/util.py", "main.py"]
+    assert [(p.path.name, p.message) for p in deploy.problems] == [
+        ("usr", f"symlink to {os.path.realpath('/usr')}, outside {repo.resolve()}: the deploy would upload "
+                f"everything under it; gaelint does not follow links out of {repo.resolve()}, so none of it "
+                "is linted")]
+
+
+def test_symlinks_are_followed_within_the_path_checked(tmp_path):
+    # Without a checkout, the path on the command line bounds the walk.
+    make(tmp_path / "shared", {"util.py": "import os\nos.remove('x')\n"})
+    app = make(tmp_path / "app", {"app.yaml": APP_YAML, "main.py": ""})
+    os.symlink(tmp_path / "shared", app / "shared")
+    targets, problems = find_apps([tmp_path])
+    assert rels(targets[0].files, app) == ["app.yaml", "main.py", "shared/util.py"] and problems == []
+    targets, problems = find_apps([app])
+    assert rels(targets[0].files, app) == ["app.yaml", "main.py"]
+    assert [p.path.name for p in problems] == ["shared"]
+
+
 def test_symlinked_directory_outside_the_app_is_reported_not_walked(tmp_path):
     # A link to /usr or /etc would make gaelint walk (and lint) the system.
     shared = make(tmp_path / "shared", {"util.py": ""})

@@ -50,6 +50,10 @@ def test_lambda_without_parameters_in_a_comprehension_condition():
     # at column 0 between two methods (Python 2.7 measures its indentation, 3 skips it)
     (b"import os\nclass Job(object):\n    def a(self):\n        pass\n\\\n    def b(self):\n"
      b"        os.remove('x')\n", 7),
+    # at column 0 before an indented line: Python 2.7 takes the backslash line's indentation
+    (b"import os\n\\\n\tos.remove('x')\n", 3),
+    # a continuation that ends the file
+    (b"import os\nprint 'x'\nos.remove('y') \\", 3),
 ])
 def test_a_line_holding_only_a_backslash(text, line):
     src = load(text)
@@ -145,3 +149,17 @@ def test_compile_error_is_gae001_beside_the_other_findings(tmp_path):
     assert [(f["code"], f["line"], f["message"]) for f in doc["findings"]] == [
         ("GAE201", 2, "`os.remove()` deletes a file on the local filesystem"),
         ("GAE001", 3, "cannot analyse this file: Python 2.7 refuses to compile it: 'return' outside function")]
+
+
+def test_raise_an_instance_with_none_and_a_traceback():
+    src = load("import sys\ntry:\n    pass\nexcept KeyError as ex:\n    raise Failed(ex.message), None, sys.exc_info()[2]\n")
+    raised = ast.parse(src.parsed_text).body[1].handlers[0].body[0].exc
+    assert ast.unparse(raised) == "Failed(ex.message).with_traceback(sys.exc_info()[2])"
+
+
+def test_a_backslash_u_in_a_plain_string_keeps_python2_meaning():
+    src = load("PATTERN = '\\u00e9 is not an escape in Python 2'\n")
+    assert reasons(src) == [] and src.python2
+    assert literals(src) == [(1, "\\u00e9 is not an escape in Python 2")]
+    src = load("from __future__ import unicode_literals\nPATTERN = '\\u00e9'\n")
+    assert not src.python2 and literals(src) == [(2, "\u00e9")]

@@ -181,7 +181,8 @@ def importable(src):
     if src.startswith("\xef\xbb\xbf") or all(ord(c) < 128 for c in src):
         return True
     lines = re.split(r"\r\n|\r|\n", src, 2)
-    return bool(CODING.match(lines[0]) or (len(lines) > 1 and CODING.match(lines[1])))
+    blank_or_comment = re.match(r"^[ \t\f]*(?:#|$)", lines[0])
+    return bool(CODING.match(lines[0]) or (len(lines) > 1 and blank_or_comment and CODING.match(lines[1])))
 
 for raw in iter(sys.stdin.readline, ""):
     src = base64.b64decode(raw.strip())

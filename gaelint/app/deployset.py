@@ -23,6 +23,7 @@ one that cannot be read is reported when it is linted (GAE001).
 """
 from __future__ import annotations
 
+import functools
 import os
 import re
 from dataclasses import dataclass, field
@@ -291,7 +292,8 @@ def _classify(entry: os.DirEntry, problems: List[Problem], skips_file) -> str:
     return "other"
 
 
-def _walk(root: Path, rules: UploadRules, problems: List[Problem]) -> Tuple[List[str], List[str], List[str]]:
+def _walk(root: Path, rules: UploadRules, problems: List[Problem],
+          boundary: Optional[str] = None) -> Tuple[List[str], List[str], List[str]]:
     """Relative paths of uploaded files, skipped files and pruned directories."""
     files: List[str] = []
     skipped: List[str] = []
@@ -307,26 +309,58 @@ def _walk(root: Path, rules: UploadRules, problems: List[Problem]) -> Tuple[List
             elif kind == "dir" and rules.skips(rel, True):
                 pruned.append(rel)
             elif kind == "dir":
-                real = real_dir(entry, chain, problems)
+                real = real_dir(entry, chain, problems, boundary)
                 if real is not None:
                     stack.append((rel + "/", entry.path, chain + (real,)))
     return sorted(files), sorted(skipped), sorted(pruned)
 
 
-def real_dir(entry: os.DirEntry, chain: Tuple[str, ...], problems: List[Problem]) -> Optional[str]:
+_CHECKOUT_MARKERS = (".git", ".hg", ".svn")
+
+
+@functools.lru_cache(maxsize=256)
+def link_boundary(root: str, checked: Optional[str] = None) -> str:
+    """Where a symlinked directory may lead for the walk of ``root`` to
+    follow it: the checkout (git, hg, svn) holding the app, else the path
+    given on the command line that holds it (``checked``), else the app
+    itself. Apps in one repository share code through links to sibling
+    directories (``components -> ../components``), which the deploy
+    uploads; a link to ``/usr`` or ``/etc`` is never walked."""
+    current = root
+    while True:
+        if any(os.path.lexists(os.path.join(current, m)) for m in _CHECKOUT_MARKERS):
+            if os.path.dirname(current) != current:
+                return current
+            break
+        parent = os.path.dirname(current)
+        if parent == current:
+            break
+        current = parent
+    if checked is not None and _inside(root, checked) and os.path.dirname(checked) != checked:
+        return checked
+    return root
+
+
+def _inside(path: str, directory: str) -> bool:
+    return path == directory or path.startswith(directory.rstrip(os.sep) + os.sep)
+
+
+def real_dir(entry: os.DirEntry, chain: Tuple[str, ...], problems: List[Problem],
+             boundary: Optional[str] = None) -> Optional[str]:
     """Real path of a directory to descend into (``chain``: the real paths
     from the walk's root down), None when it loops back to an ancestor or
-    leaves the root: a link to ``/usr`` or ``/etc`` is never walked."""
+    leads out of ``boundary`` (default: :func:`link_boundary` of the root)."""
     if not entry.is_symlink():
         return os.path.join(chain[-1], entry.name)
     real = os.path.realpath(entry.path)
     if real in chain:
         problems.append(Problem(Path(entry.path), f"symlink loop: points back to {real}; not followed"))
         return None
-    root = chain[0]
-    if real != root and not real.startswith(root.rstrip(os.sep) + os.sep):
-        problems.append(Problem(Path(entry.path), f"symlink to {real}, outside the app: the deploy would upload "
-                                "everything under it; gaelint does not follow links out of the app, so none of it "
+    boundary = boundary or link_boundary(chain[0])
+    if not _inside(real, boundary):
+        where = "the app" if boundary == chain[0] else f"{boundary}"
+        problems.append(Problem(Path(entry.path), f"symlink to {real}, outside {where}: the deploy would upload "
+                                f"everything under it; gaelint does not follow links out of {where}, so none of it "
                                 "is linted"))
         return None
     return real
@@ -344,7 +378,9 @@ def deploy_set(app, all_files: bool = False) -> DeploySet:
         return app.deploy_sets[all_files]
     rules = upload_rules_of(app, all_files)
     walk_problems: List[Problem] = []
-    files, skipped, pruned = _walk(app.root, rules, walk_problems)
+    checked = getattr(app, "checked_root", None)
+    boundary = link_boundary(os.path.realpath(app.root), str(checked) if checked is not None else None)
+    files, skipped, pruned = _walk(app.root, rules, walk_problems, boundary)
     problems = list(rules.problems) + walk_problems   # after the walk: a pattern may blow its budget there
     result = DeploySet(
         root=app.root,

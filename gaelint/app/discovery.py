@@ -42,6 +42,9 @@ class App:
     import_root: Optional[Path] = None
     notes: List[str] = field(default_factory=list)     # how its roots were chosen
     root_unknown: bool = False     # no handler resolves, and no deploy root was found for them
+    # The outermost path given on the command line that holds the app:
+    # symlinked directories are followed up to it (deployset.link_boundary).
+    checked_root: Optional[Path] = None
     deploy_sets: Dict[bool, "DeploySet"] = field(default_factory=dict, repr=False)
     upload_rules: Dict[bool, "deployset.UploadRules"] = field(default_factory=dict, repr=False)
 
@@ -208,7 +211,10 @@ class Finder:
         elif not nested or self.all_files:
             apps.append((self.implicit(start), None))
         roots = {str(app.root) for app, _ in nested} | {d for _, d in nested}
+        checked = os.path.realpath(start)
         for app, within in apps:
+            if _under(str(app.root), checked) and (app.checked_root is None or len(checked) < len(str(app.checked_root))):
+                app.checked_root = Path(checked)
             deploy = deploy_set(app, self.all_files)
             self.problems.extend(deploy.problems)
             root = str(app.root)

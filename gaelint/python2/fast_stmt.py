@@ -314,6 +314,8 @@ def raise_statement(text, start, end, stack, line_start, edits) -> None:
     if not exc or not value or trace == [] or not _primary(exc):
         raise Unsure("raise operands")
     if len(value) == 1 and is_(value[0], "n", "None"):
+        if exc[-1][0] == ")":
+            raise Unsure("raise E(x), None: an instance is raised as it is")
         edits.append((comma[2], comma[3], 0, ""))
         edits.append((value[0][2], value[0][3], 0, "()"))   # None: no arguments
     elif _group(value) and not (len(value) > 2 and is_(value[1], "n", "yield")):

@@ -254,7 +254,12 @@ class Fixer:
             append(exc, ")")
         if value.type == token.NAME and value.value == "None":
             drop(comma)
-            drop(value, "()")           # Python 2: a None value means no arguments
+            # Python 2: a None value means no arguments; `raise E(x), None, tb`
+            # raises the instance E(x) as it is.
+            last = exc.children[-1] if exc.children else None
+            instance = exc.type == syms.power and last is not None and last.type == syms.trailer \
+                and last.children[0].type == token.LPAR
+            drop(value, "" if instance else "()")
         elif _is_parens(value):
             drop(comma)                 # raise E, (a, b) is E(a, b) in Python 2
             leaf = first_leaf(value)

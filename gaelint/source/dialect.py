@@ -55,7 +55,10 @@ def python27_compile_error(exc: Optional[SyntaxError]) -> Optional[Tuple[str, Op
 
 # -- two meanings -----------------------------------------------------------
 
-_HINT = re.compile(r"\bprint[ \t]*(?:>>|[;#\n]|$)|\bexec\b", re.M)
+_HINT = re.compile(r"\bprint[ \t]*(?:>>|[;#\n]|$)|\bexec\b|\\[uUN]", re.M)
+# A \u, \U or \N that is an escape in a Python 3 str but a backslash and a
+# letter in a Python 2 one (an odd run of backslashes before it).
+_UNICODE_ESCAPE = re.compile(r"(?<!\\)(?:\\\\)*\\[uUN]")
 _PYTHON3_ONLY = tuple(getattr(ast, name) for name in (
     "JoinedStr", "Nonlocal", "AsyncFunctionDef", "AsyncFor", "AsyncWith", "Await", "AnnAssign",
     "NamedExpr", "YieldFrom", "MatMult", "Match", "TryStar") if hasattr(ast, name))
@@ -106,9 +109,12 @@ def python2_reads_differently(text: str, tree: Optional[ast.Module]) -> bool:
     statement Python 2 reads differently, and nothing only Python 3 accepts?"""
     if tree is None or not _HINT.search(text):
         return False
-    print_function = any(isinstance(n, ast.ImportFrom) and n.module == "__future__"
-                         and any(a.name == "print_function" for a in n.names) for n in tree.body)
-    differs = False
+    future = {a.name for n in tree.body if isinstance(n, ast.ImportFrom) and n.module == "__future__"
+              for a in n.names}
+    print_function = "print_function" in future
+    # '\u00e9' is é in Python 3, six characters in Python 2 (without
+    # unicode_literals): the rewrite keeps the backslash where it is not a u''.
+    differs = "unicode_literals" not in future and _UNICODE_ESCAPE.search(text) is not None
     for node in ast.walk(tree):
         if _python3_only(node, print_function):
             return False
@@ -123,13 +129,17 @@ def python2_reads_differently(text: str, tree: Optional[ast.Module]) -> bool:
 _BACKSLASH_LINE = re.compile(r"^[ \t\f]*\\(?:\n|\Z)", re.M)
 
 
-def without_backslash_lines(text: str, everywhere: bool = False) -> str:
-    """The text with each line that holds only a ``\\`` blanked where that
-    means the same: before a line with the same indentation (the two make
-    one logical line with that indentation), a blank line, or the end.
-    libcst wants an INDENT there and fissix an end of file. ``everywhere``:
-    blank them all, as CPython 3 reads them (Python 2.7 measures the
-    indentation of such a line; the lines stay the same either way)."""
+BACKSLASH_READINGS = ("same", "python2", "python3")
+
+
+def without_backslash_lines(text: str, reading: str = "same") -> str:
+    """The text, on the same lines, with each line that holds only a ``\\``
+    blanked. ``same``: only where every reading agrees (before a line with
+    the same indentation, a blank line, or the end); ``python2``: as Python
+    2.7 reads it, the next line taking the backslash line's indentation
+    (its own leading blanks are inside a logical line); ``python3``: as
+    CPython 3 reads it, the next line keeping its own. libcst wants an
+    INDENT after such a line and fissix an end of file."""
     if not _BACKSLASH_LINE.search(text):
         return text
     lines = text.split("\n")
@@ -138,7 +148,20 @@ def without_backslash_lines(text: str, everywhere: bool = False) -> str:
             continue
         after = lines[i + 1] if i + 1 < len(lines) else ""
         indent = line[:len(line) - 1]
-        if everywhere or not after.strip(" \t\f") or after.lstrip(" \t\f").startswith("#") or \
-                (after.startswith(indent) and after[len(indent):len(indent) + 1] not in (" ", "\t", "\f")):
+        agree = not after.strip(" \t\f") or after.lstrip(" \t\f").startswith("#") or \
+            (after.startswith(indent) and after[len(indent):len(indent) + 1] not in (" ", "\t", "\f"))
+        if agree or reading == "python3":
             lines[i] = indent
+        elif reading == "python2" and lines[i + 1:i + 2]:
+            lines[i] = indent
+            lines[i + 1] = indent + after.lstrip(" \t\f")
     return "\n".join(lines)
+
+
+def without_final_continuation(text: str) -> str:
+    """A file whose last line ends with a ``\\`` continuation: Python 2.7
+    reads on to the end of the file; Python 3 and fissix want a next line."""
+    body = text.rstrip("\n")
+    if not body.endswith("\\"):
+        return text
+    return body[:-1] + text[len(body):]

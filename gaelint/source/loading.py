@@ -287,11 +287,12 @@ def _load_text(text: str, build: bool) -> _Loaded:
     try:
         return _load_text_once(text, build)
     except _Fail:
-        # A line holding only `\` trips libcst or fissix where Python 2.7
-        # (and 3) read on: try again without such lines.
+        # A line holding only `\`, or a `\` ending the file, trips libcst or
+        # fissix where Python 2.7 reads on: try again without them.
         tried = {text}
-        for everywhere in (False, True):
-            blanked = dialect.without_backslash_lines(text, everywhere)
+        ended = dialect.without_final_continuation(text)
+        for reading_ in dialect.BACKSLASH_READINGS:
+            blanked = dialect.without_backslash_lines(ended, reading_)
             if blanked in tried:
                 continue
             tried.add(blanked)
@@ -309,8 +310,9 @@ def _load_text_once(text: str, build: bool) -> _Loaded:
         # Valid in both, but `print >>f, x` or `exec(code) in ns` only means
         # what its author meant in Python 2 (the language of a python27 app).
         try:
-            parsed, tree = _python2_rewrite(text, LoadProblem("", None))
-            python2 = True
+            rewritten, rewritten_tree = _python2_rewrite(text, LoadProblem("", None))
+            if rewritten != text:
+                parsed, tree, python2 = rewritten, rewritten_tree, True
         except _Fail:
             pass                 # Python 2 rejects it after all: read it as Python 3
     elif py3_error is not None:
