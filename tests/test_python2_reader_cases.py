@@ -163,3 +163,10 @@ def test_a_backslash_u_in_a_plain_string_keeps_python2_meaning():
     assert literals(src) == [(1, "\\u00e9 is not an escape in Python 2")]
     src = load("from __future__ import unicode_literals\nPATTERN = '\\u00e9'\n")
     assert not src.python2 and literals(src) == [(2, "\u00e9")]
+
+
+def test_a_string_between_future_imports_is_python27s_docstring_rule():
+    # Python 2.7 allows one string statement anywhere among the future
+    # imports (Python/future.c); Python 3 only first.
+    src = load('from __future__ import print_function\n"""Doc."""\nfrom __future__ import division\n')
+    assert reasons(src) == []

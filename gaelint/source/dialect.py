@@ -45,12 +45,40 @@ def compile_check(text: str) -> Tuple[bool, Optional[SyntaxError]]:
         return False, None
 
 
-def python27_compile_error(exc: Optional[SyntaxError]) -> Optional[Tuple[str, Optional[int], Optional[int]]]:
+_LATE_FUTURE = "from __future__ imports must occur at the beginning of the file"
+
+
+def python27_compile_error(exc: Optional[SyntaxError],
+                           tree: Optional[ast.Module] = None) -> Optional[Tuple[str, Optional[int], Optional[int]]]:
     """(message, line, column) when a compile error of text that parses is
     one Python 2.7 raises too."""
     if exc is None or not isinstance(exc.msg, str) or not exc.msg.startswith(_SHARED_COMPILE_ERRORS):
         return None
+    if exc.msg.startswith(_LATE_FUTURE):
+        line = _late_future_line(tree)
+        return (exc.msg, line, 1) if line is not None else None
     return exc.msg, exc.lineno, exc.offset
+
+
+def _late_future_line(tree: Optional[ast.Module]) -> Optional[int]:
+    """Line of a ``from __future__`` import Python 2.7 finds too late
+    (Python/future.c: one string statement may come anywhere before the
+    last of them, not only first as in Python 3), or None."""
+    if tree is None:
+        return None
+    done = found_docstring = False
+    for stmt in tree.body:
+        if isinstance(stmt, ast.ImportFrom) and stmt.module == "__future__":
+            if done:
+                return stmt.lineno
+        elif isinstance(stmt, ast.Expr) and not found_docstring and not done:
+            if isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str):
+                found_docstring = True
+            else:
+                done = True
+        else:
+            done = True
+    return None
 
 
 # -- two meanings -----------------------------------------------------------

@@ -267,11 +267,11 @@ def parse_text(text: str, python3_error: Optional[LoadProblem] = None,
     return module, python2, parsed
 
 
-def _compile_problem(text: str) -> Optional[LoadProblem]:
+def _compile_problem(text: str, tree: Optional[ast.Module]) -> Optional[LoadProblem]:
     """A compile-time error of the parsed text that Python 2.7 raises too
     (not fatal: the file is still analysed), or None."""
     compiled, error = dialect.compile_check(text)
-    found = None if compiled else dialect.python27_compile_error(error)
+    found = None if compiled else dialect.python27_compile_error(error, tree)
     if found is None:
         return None
     message, line, column = found
@@ -321,7 +321,7 @@ def _load_text_once(text: str, build: bool) -> _Loaded:
                                     py3_error.line, py3_error.column))
         parsed, tree = _python2_rewrite(text, py3_error)
         python2 = True
-    compile_error = _compile_problem(parsed)
+    compile_error = _compile_problem(parsed, tree)
     problems = [compile_error] if compile_error is not None else []
     if not build:
         return None, python2, parsed, tree, problems
