@@ -33,10 +33,6 @@ def service_configs(app) -> list:
             and not_the_python27_sandbox(c) is None]
 
 
-def _names_shape(value) -> bool:
-    return value is None or (isinstance(value, list) and all(isinstance(n, str) for n in value))
-
-
 class CgiHandler(AppRule):
     reports_on = (".yaml", ".yml")   # the handler's line in app.yaml
     code = "GAE404"
