@@ -129,9 +129,9 @@ class HandlerNotFound(AppRule):
                 problem = self._wsgi(app, production, entry, id(entry) in resolved)
             if problem is None:
                 continue
-            text, hint = problem
+            text, hint, *lowered = problem
             earlier = shadowing_handler(entry.url, entry.earlier_urls)
-            severity = None
+            severity = lowered[0] if lowered else None
             if earlier is not None:
                 severity = Severity.INFO
                 text += f" [never used: the handler on line {earlier} matches every URL of this one first]"
@@ -149,10 +149,21 @@ class HandlerNotFound(AppRule):
                     "Use `module.attribute` (e.g. `main.app`), or a path ending in `.py` for a CGI script")
         index = production.index
         if not resolved:
-            if parts[0] in RUNTIME_PACKAGES or production.graph.uncertain or index.missing_roots:
-                return None     # the runtime's, or from a sys.path entry gaelint cannot see
-            return (f"no module `{parts[0]}` where production imports from: {missing_module(app.deploy, parts[:1])}",
-                    "Upload the module (check skip_files), or fix the module name in app.yaml")
+            if parts[0] in RUNTIME_PACKAGES:
+                return None     # the runtime's
+            problem = f"no module `{parts[0]}` where production imports from: {missing_module(app.deploy, parts[:1])}"
+            unseen = ""
+            if index.missing_roots:
+                unseen = (f"unless {', '.join(f'`{m}/`' for m in index.missing_roots[:2])}, on sys.path but "
+                          "not in the checkout, provides it")
+            elif production.graph.uncertain:
+                rel, line = production.graph.uncertain[0]
+                unseen = f"unless the directory {rel}:{line} puts on sys.path (gaelint cannot read which) provides it"
+            if unseen:
+                # a sys.path entry gaelint cannot see might hold it: likely, not certain
+                problem += f" [{unseen}]"
+            return (problem, "Upload the module (check skip_files), or fix the module name in app.yaml",
+                    Severity.WARNING if unseen else None)
         cut, files = _module_of(index, parts)
         rel = files[-1]
         if cut == len(parts):
