@@ -137,8 +137,7 @@ def facts(tree):
         if isinstance(node, ast.Raise) and isinstance(node.inst, ast.Name) and node.inst.id == "None":
             skip.add(id(node.inst))
         if isinstance(node, ast.Raise) and node.inst is not None and dotted(node.type):
-            for x in ast.walk(node.type):
-                skip.add(id(x))         # raise E, V reads as the call E(V)
+            skip.add(id(node.type))     # raise E, V reads as the call E(V): E is its callee
     out = []
     for node in ast.walk(tree):
         if id(node) in skip:
