@@ -17,6 +17,7 @@ from .app.environment import not_the_python27_sandbox, out_of_scope_note, static
 from .app.production import model_of
 from .config import Config
 from .engine.check import RuleSet, check_app, gae001
+from .engine import snapshot
 from .engine.parallel import FROM_CACHE, check_files
 from .findings import Finding
 from .report.common import display_path as _display
@@ -59,8 +60,13 @@ def model_for(apps: List[AppContext], index: int, tasks, checked, models: Dict[i
         python_files = {ctx.relpath(p) for p in ctx.deploy.files
                         if p.suffix == ".py" and not static(ctx.relpath(p))}
         models[index] = model_of(ctx, known, python_files)
-        result.notices.extend(f"{_display(ctx.root)}: {n}" for n in models[index].notes)
     return models[index]
+
+
+def model_notes(apps: List[AppContext], models: Dict[int, object]) -> Dict[int, List[str]]:
+    """{app index: its production model's notes, as the report prints them}."""
+    return {index: [f"{_display(apps[index].root)}: {n}" for n in model.notes]
+            for index, model in models.items()}
 
 
 def outside_modules(apps: List[AppContext], models: Dict[int, object]) -> List[Tuple[int, Path]]:
@@ -102,6 +108,42 @@ def judge_by_production(apps: List[AppContext], tasks, checked, by_path: Dict[Pa
                 judged.append(verdict)
         by_path[path] = judged
     return models
+
+
+def _restore_snapshots(apps: List[AppContext], tasks, explicit_files, all_files: bool, cache):
+    """({app index: (findings, notes)} of the apps no byte of which changed,
+    {app index: snapshot key} of the others): see engine.snapshot."""
+    restored, keys = {}, {}
+    if cache is None:
+        return restored, keys
+    checked: Dict[int, List[Path]] = {}
+    for index, path in tasks:
+        checked.setdefault(index, []).append(path)
+    for index, ctx in enumerate(apps):
+        if index in explicit_files:
+            continue    # a pre-commit run checks some files of the app, not all of it
+        key = snapshot.key(cache, ctx, all_files, checked.get(index, []))
+        if key is None:
+            continue
+        found = snapshot.load(cache, key, ctx.root)
+        if found is not None:
+            restored[index] = found
+        else:
+            keys[index] = key
+    return restored, keys
+
+
+def _store_snapshots(cache, apps: List[AppContext], keys: Dict[int, str], by_path: Dict[Path, List[Finding]],
+                     owners: Dict[Path, Set[int]], notes: Dict[int, List[str]]) -> None:
+    shared = {index for found in owners.values() if len(found) > 1 for index in found}
+    per_app: Dict[int, List[Finding]] = {}
+    for path, found in by_path.items():
+        for index in owners.get(path, ()):
+            per_app.setdefault(index, []).extend(found)
+    for index, key in keys.items():
+        if index in shared:
+            continue    # a path two apps report on: neither app's result stands alone
+        snapshot.store(cache, key, apps[index].root, per_app.get(index, []), notes.get(index, []))
 
 
 def run(paths: Sequence[Path], ruleset: RuleSet, config: Config, *, all_files: bool = False,
@@ -169,17 +211,26 @@ def run(paths: Sequence[Path], ruleset: RuleSet, config: Config, *, all_files: b
         result.files += len(files)
     workers = jobs if jobs > 0 else (os.cpu_count() or 1)
     app_findings: List[Finding] = []
+    owners: Dict[Path, Set[int]] = {}       # which app each reported path belongs to
+    restored, snapshot_keys = _restore_snapshots(apps, tasks, explicit_files, all_files, cache)
+    result.from_cache = sum(1 for index, _ in tasks if index in restored)
+    tasks = [t for t in tasks if t[0] not in restored]
+    for index, path in tasks:
+        owners.setdefault(path, set()).add(index)
 
     def app_rules() -> None:
         for index, ctx in enumerate(apps):
+            if index in restored:
+                continue
             only = explicit_files.get(index)
             for f in check_app(ruleset, ctx, only):
                 # Checking single files (pre-commit): report on those files only.
                 if only is None or f.path in only or f.code in ALWAYS_REPORTED:
                     app_findings.append(f)
+                    owners.setdefault(f.path, set()).add(index)
 
     checked = check_files(ruleset, apps, tasks, workers, cache, meanwhile=app_rules)
-    result.from_cache = sum(1 for _, file_facts in checked if file_facts is FROM_CACHE)
+    result.from_cache += sum(1 for _, file_facts in checked if file_facts is FROM_CACHE)
     checked = [(found, None if file_facts is FROM_CACHE else file_facts) for found, file_facts in checked]
     by_path: Dict[Path, List[Finding]] = {}
     for (index, path), (found, _) in zip(tasks, checked):
@@ -197,16 +248,27 @@ def run(paths: Sequence[Path], ruleset: RuleSet, config: Config, *, all_files: b
             found = [f for f in (models[index].judge(f, models[index].relpath(path)) if f.line and
                                  not f.code.startswith("GAE0") else f for f in found) if f is not None]
             by_path.setdefault(path, []).extend(found)
+            owners.setdefault(path, set()).add(index)
         result.checked.extend(path for _, path in outside)
         result.files += len(outside)
     for index, ctx in enumerate(apps):
         only = explicit_files.get(index)
-        if not any(r.needs_production and (only is None or r.could_report_on(only)) for r in ruleset.app_rules):
+        if index in restored or not any(r.needs_production and (only is None or r.could_report_on(only))
+                                        for r in ruleset.app_rules):
             continue
         ctx.production = models.get(index) or model_for(apps, index, tasks, checked, models, result)
         for f in check_app(ruleset, ctx, only, production=True):
             if only is None or f.path in only or f.code in ALWAYS_REPORTED:
                 by_path.setdefault(f.path, []).append(f)
+                owners.setdefault(f.path, set()).add(index)
+    notes = model_notes(apps, models)
+    _store_snapshots(cache, apps, snapshot_keys, by_path, owners, notes)
+    for index, (found, restored_notes) in restored.items():
+        notes[index] = restored_notes
+        for f in found:
+            by_path.setdefault(f.path, []).append(f)
+    for index in sorted(notes):         # in the apps' order, however each model came to be
+        result.notices.extend(notes[index])
     if suppress.UNUSED_CODE in ruleset.codes:  # files without findings may hold stale noqa
         for path in result.checked + [c.app.config_path for c in apps if c.app.config_path]:
             if path.suffix in (".py", ".yaml", ".yml"):

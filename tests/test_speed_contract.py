@@ -145,3 +145,52 @@ def test_a_file_whose_only_problem_is_import_ftplib_gets_gae104(tmp_path):
     (app / "main.py").write_text("import ftplib\napp = None\n")
     result = run([app], select_rules(Config()), Config(), jobs=1)
     assert [(f.code, f.line) for f in result.findings] == [("GAE104", 1)]
+
+
+def _report(app, cache_dir, *extra):
+    proc = subprocess.run([sys.executable, "-m", "gaelint", "check", str(app), "--format", "json", *extra],
+                          env={**os.environ, "GAELINT_CACHE_DIR": str(cache_dir), "COLUMNS": "200"},
+                          capture_output=True, text=True)
+    assert proc.returncode in (0, 1), proc.stderr
+    return json.loads(proc.stdout)
+
+
+def test_an_unchanged_app_is_taken_whole_and_follows_every_change(tmp_path):
+    """engine.snapshot: an app no byte of which changed comes back whole,
+    chains and notes included; a changed file, a new exclude or a changed
+    app.yaml each give what a fresh run gives."""
+    app = tmp_path / "app"
+    files = {
+        "app.yaml": "runtime: python27\napi_version: 1\nthreadsafe: true\nhandlers:\n- url: /.*\n  script: main.app\n",
+        "main.py": "import webapp2\nimport mailer\napp = webapp2.WSGIApplication([('/', mailer.Send)])\n",
+        "mailer.py": "import smtplib\nimport webapp2\n\n\nclass Send(webapp2.RequestHandler):\n"
+                     "    def get(self):\n        smtplib.SMTP('localhost', 25)\n",
+        "tools/dump.py": "import subprocess\nsubprocess.call(['ls'])\n",
+    }
+    for rel, text in files.items():
+        (app / rel).parent.mkdir(parents=True, exist_ok=True)
+        (app / rel).write_text(text)
+    cache = tmp_path / "cache"
+    cold = _report(app, cache)
+    warm = _report(app, cache)
+    assert warm["summary"]["from_cache"] == 3
+    assert warm["findings"] == cold["findings"] == _report(app, cache, "--no-cache")["findings"]
+    smtp = [f for f in warm["findings"] if f["code"] == "GAE103"]
+    assert [(f["line"], f["severity"]) for f in smtp] == [(7, "error")]
+    assert [(Path(s["path"]).name, s["line"]) for s in smtp[0]["reached_from"]] == [("app.yaml", 6), ("main.py", 2)], \
+        "the chain comes back with the finding"
+
+    (app / "mailer.py").write_text(files["mailer.py"].replace("25", "587"))
+    changed = _report(app, cache)
+    assert changed["summary"]["from_cache"] == 2, "the unchanged files still come from the per-file cache"
+    assert not [f for f in changed["findings"] if f["code"] == "GAE103"]
+    assert changed["findings"] == _report(app, cache, "--no-cache")["findings"]
+
+    config = tmp_path / "gaelint.toml"      # outside the app: no deployed byte changes
+    config.write_text("")
+    assert _report(app, cache, "--config", config)["findings"] == changed["findings"]
+    assert [f for f in changed["findings"] if "tools" in f["path"]], "tools/dump.py has findings"
+    config.write_text('exclude = ["tools/"]\n')
+    excluded = _report(app, cache, "--config", config)
+    assert not [f for f in excluded["findings"] if "tools" in f["path"]]
+    assert excluded["findings"] == _report(app, cache, "--no-cache", "--config", config)["findings"]

@@ -46,6 +46,7 @@ class ModuleIndex:
         self.package_dirs: Dict[str, List[str]] = {}  # dotted package -> extra __path__ entries
         self.aliases: Dict[str, Optional[str]] = {}   # dotted -> module file, None: an empty module
         self.missing_roots: List[str] = []            # sys.path entries that are not in the deploy set
+        self._resolved: Dict[Tuple[str, Optional[str]], Tuple[List[str], bool]] = {}   # until the index changes
 
     # -- building ---------------------------------------------------------
     def add_root(self, rel: str, first: bool = False) -> bool:
@@ -57,11 +58,13 @@ class ModuleIndex:
         if rel.endswith(".zip") and rel in self.files:
             self.zips[rel] = _zip_names(self.root / rel) if self.root is not None else set()
             self.roots.append(rel)
+            self._resolved.clear()
             return True
         if rel not in self.dirs:
             if rel not in self.missing_roots:
                 self.missing_roots.append(rel)
             return False
+        self._resolved.clear()
         if first:
             self.roots.insert(1, rel)
         else:
@@ -82,10 +85,12 @@ class ModuleIndex:
         entries = self.package_dirs.setdefault(dotted, [])
         if rel not in entries:
             entries.append(rel)
+            self._resolved.clear()
         return True
 
     def alias(self, dotted: str, module_file: Optional[str]) -> None:
         self.aliases[dotted] = module_file
+        self._resolved.clear()
 
     # -- questions --------------------------------------------------------
     def _module_in(self, directory: str, name: str) -> Optional[str]:
@@ -152,6 +157,14 @@ class ModuleIndex:
         ``__init__`` and the module; ``complete`` is False when the first
         missing part was not found in the app (the rest is the runtime's
         or an attribute)."""
+        # The answer depends on the importer only through its directory.
+        key = (dotted, posixpath.dirname(importer) if importer is not None and not absolute else None)
+        found = self._resolved.get(key)
+        if found is None:
+            found = self._resolved[key] = self._resolve(dotted, importer, absolute)
+        return list(found[0]), found[1]
+
+    def _resolve(self, dotted: str, importer: Optional[str], absolute: bool) -> Tuple[List[str], bool]:
         parts = dotted.split(".")
         found = self.find_top(parts[0], importer, absolute)
         if found is None:

@@ -114,7 +114,7 @@ def app_fingerprint(app) -> str:
     return h.hexdigest()
 
 
-def _encode(f: Finding, root: Path) -> dict:
+def encode_finding(f: Finding, root: Path) -> dict:
     rel = _relative(f.path, root)
     return {"code": f.code, "name": f.name, "severity": int(f.severity), "path": rel, "message": f.message,
             "fix": f.fix, "line": f.line, "column": f.column, "end_line": f.end_line,
@@ -129,7 +129,7 @@ def _relative(path: Path, root: Path) -> str:
         return str(path)
 
 
-def _decode(d: dict, root: Path) -> Finding:
+def decode_finding(d: dict, root: Path) -> Finding:
     return Finding(code=d["code"], name=d["name"], severity=Severity(d["severity"]), path=root / d["path"],
                    message=d["message"], fix=d["fix"], line=d["line"], column=d["column"],
                    end_line=d["end_line"], end_column=d["end_column"],
@@ -303,7 +303,7 @@ class ResultCache:
         try:
             if value is MISSING or dependency_hashes(deps_root or root, value["deps"]) != value["deps"]:
                 return None
-            return [_decode(d, root) for d in value["findings"]]
+            return [decode_finding(d, root) for d in value["findings"]]
         except (KeyError, TypeError, ValueError, AttributeError):
             return None
 
@@ -314,7 +314,7 @@ class ResultCache:
         bytes and path (an entry is bound to them)."""
         if data is None or path is None:
             return
-        value = {"findings": [_encode(f, root) for f in findings], "deps": deps or {}}
+        value = {"findings": [encode_finding(f, root) for f in findings], "deps": deps or {}}
         if valid_result(value, _relative(path, root)):    # e.g. a finding about another file: not cached
             self.put_value(key, value, data, "findings")
 

@@ -8,8 +8,11 @@ goes on.
 """
 from __future__ import annotations
 
+import dataclasses
 import gc
+import hashlib
 import re
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, FrozenSet, Iterable, List, Optional, Set, Tuple, Type
@@ -190,12 +193,34 @@ def _check_file(ruleset: RuleSet, app: AppContext, path: Path, data: Optional[by
             gc.enable()
 
 
-def _check_source(ruleset, app, path, data, wanted_rules, deps=None) -> List[Finding]:
-    # No selected rule can fire: only decide whether the file parses (GAE001).
-    src = source.load_bytes(path, data, validate_only=not wanted_rules)
-    findings = [gae001(path, p, src) for p in src.problems]
+# The last loads, by content: one file shared by several apps (a directory
+# symlinked into each service of a monorepo) is parsed once per run when its
+# copies are checked one after the other (engine.parallel groups them).
+_LOADED: "OrderedDict[Tuple[bytes, bool], Tuple[source.SourceFile, dict]]" = OrderedDict()
+_LOADED_KEEP = 4
+
+
+def _load(path: Path, data: bytes, validate_only: bool):
+    """(source, facts) of these bytes at ``path``, parsed once per content."""
+    key = (hashlib.sha1(data).digest(), validate_only)
+    found = _LOADED.get(key)
+    if found is not None:
+        _LOADED.move_to_end(key)
+        src, file_facts = found
+        return dataclasses.replace(src, path=path), file_facts
+    src = source.load_bytes(path, data, validate_only=validate_only)
     file_facts = facts.extract(src.tree)
     src.tree = None             # the facts are read: free the ast before libcst's walk
+    _LOADED[key] = (src, file_facts)
+    while len(_LOADED) > _LOADED_KEEP:
+        _LOADED.popitem(last=False)
+    return src, file_facts
+
+
+def _check_source(ruleset, app, path, data, wanted_rules, deps=None) -> List[Finding]:
+    # No selected rule can fire: only decide whether the file parses (GAE001).
+    src, file_facts = _load(path, data, not wanted_rules)
+    findings = [gae001(path, p, src) for p in src.problems]
     if src.module is None or not wanted_rules:
         return findings, file_facts
     wanted_types = set()

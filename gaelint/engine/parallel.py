@@ -110,7 +110,8 @@ def _run_in_pool(mp, jobs: int, initargs, tasks, meanwhile=None) -> List[Optiona
         blocking = hasattr(signal, "pthread_sigmask")
         previous = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS) if blocking else None
         try:
-            futures = [pool.submit(_check_one, t) for t in tasks]
+            futures = [pool.submit(_check_group, t) if isinstance(t, list) else pool.submit(_check_one, t)
+                       for t in tasks]
         finally:
             if blocking:
                 signal.pthread_sigmask(signal.SIG_SETMASK, previous)
@@ -123,7 +124,10 @@ def _run_in_pool(mp, jobs: int, initargs, tasks, meanwhile=None) -> List[Optiona
             except BrokenProcessPool:
                 out.append(None)
             except Exception as exc:  # noqa: BLE001 - e.g. a result that does not unpickle
-                out.append(([engine_failure(task[1], exc)], None))
+                if isinstance(task, list):
+                    out.append([([engine_failure(path, exc)], None) for _, path in task])
+                else:
+                    out.append(([engine_failure(task[1], exc)], None))
     except BaseException:   # Ctrl-C, SIGTERM, a failing app rule: no worker outlives us
         _stop(pool)
         raise
@@ -137,10 +141,14 @@ def _died_on(path: Path) -> tuple:
 
 
 def _check_in_processes(mp, jobs: int, initargs, todo, meanwhile) -> list:
-    # Largest files first, so no worker is left with a big one at the end.
-    order = sorted(range(len(todo)), key=lambda i: -_size(todo[i][1]))
+    # One task per real file (its copies in several apps go together, so it
+    # is parsed once); largest first, so no worker ends on a big one.
+    groups = _groups(todo)
+    groups.sort(key=lambda g: -_size(todo[g[0]][1]) * len(g))
+    grouped = _run_in_pool(mp, jobs, initargs, [[todo[i] for i in g] for g in groups], meanwhile)
+    order = [i for g in groups for i in g]
     tasks = [todo[i] for i in order]
-    found = _run_in_pool(mp, jobs, initargs, tasks, meanwhile)
+    found = [None if result is None else result[k] for g, result in zip(groups, grouped) for k in range(len(g))]
     # A worker died: every unfinished task failed with it. Check those again
     # in one worker at a time, so the file that kills a worker is the first
     # unfinished one, and only it gets a GAE002.
@@ -196,6 +204,19 @@ def _check_one(task):
     return found, file_facts
 
 
+def _groups(todo) -> List[List[int]]:
+    """Indices of the tasks, grouped by the real file they check."""
+    by_file: Dict[str, List[int]] = {}
+    for i, (_, path) in enumerate(todo):
+        by_file.setdefault(os.path.realpath(path), []).append(i)
+    return list(by_file.values())
+
+
+def _check_group(group):
+    """The results of tasks that check one real file (in several apps)."""
+    return [_check_one(task) for task in group]
+
+
 def _size(path: Path) -> int:
     try:
         return path.stat().st_size
@@ -232,7 +253,10 @@ def check_files(ruleset: RuleSet, apps: List[AppContext], tasks, jobs: int, cach
     for index in sorted({index for index, _ in todo}):
         class_words(apps[index])        # once, before the workers fork
     if jobs <= 1 or len(todo) < 8:
-        done = [_check_one(t) for t in todo]
+        done = [None] * len(todo)
+        for group in _groups(todo):             # a file's copies one after the other
+            for i in group:
+                done[i] = _check_one(todo[i])
         meanwhile()
     else:
         try:

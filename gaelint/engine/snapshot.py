@@ -1,0 +1,91 @@
+"""A whole app's result, cached by the content of every file it deploys.
+
+The per-file cache saves the parse and the rules, but a warm run would
+still rebuild each app's production model (its import graph) and run its
+app rules. When not one byte of an app changed (nor gaelint, nor the rules
+selected), the app's findings (judged, with their chains, before the
+configuration's suppressions, which are cheap and always applied) are
+taken whole from one entry. The key hashes the app's root, every deployed
+file's path and bytes, and the engine; reading and hashing the files costs
+far less than checking them.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from typing import Dict, List, Optional, Tuple
+
+from gaelint import reading
+from gaelint.findings import Finding, Step
+
+from .cache import MISSING, ResultCache, decode_finding, encode_finding
+
+KIND = "app"
+_MAX_FILE_BYTES = 64 * 1024 * 1024
+
+
+def key(cache: ResultCache, app, all_files: bool, checked: List[Path]) -> Optional[str]:
+    """The app's snapshot key, or None when a file cannot be read or the
+    app's result depends on files it does not deploy.
+
+    ``checked`` are the app's files this run checks: the configuration's
+    ``exclude`` and the deploy set decide them, so they are part of the key.
+    """
+    if getattr(app.app, "import_root", None) is not None:
+        return None     # its handlers import modules from above the app root
+    h = hashlib.sha256()
+    h.update(f"{cache.engine_key}|{KIND}|{app.root}|{all_files}|{app.app.config_path}\0".encode())
+    for path in sorted(checked):
+        h.update(os.fsencode(str(path)) + b"\1")
+    deployed = set(app.deploy.files)
+    configs = [c.path for c in [app.config, *getattr(app.app, "service_configs", ())] if c is not None]
+    extra = sorted(p for p in (*configs, app.root / ".gcloudignore") if p not in deployed)
+    for path in [*app.deploy.files, *extra]:
+        try:
+            data = reading.read_bytes(path, _MAX_FILE_BYTES)
+        except FileNotFoundError:
+            data = b"\0missing"
+        except OSError:
+            return None
+        h.update(os.fsencode(str(path)) + b"\0" + hashlib.sha256(data).digest())
+    return h.hexdigest()
+
+
+def _valid(value) -> bool:
+    return (isinstance(value, dict) and isinstance(value.get("findings"), list)
+            and isinstance(value.get("chains"), list) and len(value["chains"]) == len(value["findings"])
+            and isinstance(value.get("notes"), list) and all(isinstance(n, str) for n in value["notes"]))
+
+
+def load(cache: ResultCache, snapshot_key: str, root: Path) -> Optional[Tuple[List[Finding], List[str]]]:
+    """(findings, notes) of an unchanged app, or None."""
+    value = cache.get_value(snapshot_key, kind=KIND, valid=_valid)
+    if value is MISSING:
+        return None
+    try:
+        findings = []
+        for encoded, chain in zip(value["findings"], value["chains"]):
+            steps = tuple(Step(Path(p), line, str(what)) for p, line, what in chain)
+            findings.append(decode_finding(encoded, root).with_(reached_from=steps))
+    except (KeyError, TypeError, ValueError):
+        return None
+    return findings, list(value["notes"])
+
+
+def store(cache: ResultCache, snapshot_key: str, root: Path, findings: List[Finding], notes: List[str]) -> None:
+    if any(f.code == "GAE002" for f in findings):
+        return          # gaelint failed on something: never keep that
+    cache.put_value(snapshot_key, {"findings": [encode_finding(f, root) for f in findings],
+                                   "chains": [[[str(s.path), s.line, s.what] for s in f.reached_from]
+                                              for f in findings],
+                                   "notes": notes}, kind=KIND)
+
+
+def group_by_app(by_path: Dict[Path, List[Finding]], owners: Dict[Path, int]) -> Dict[int, List[Finding]]:
+    out: Dict[int, List[Finding]] = {}
+    for path, found in by_path.items():
+        index = owners.get(path)
+        if index is not None:
+            out.setdefault(index, []).extend(found)
+    return out
