@@ -156,7 +156,14 @@ def main(args) -> int:
             cache = None
 
     def check():
-        return run(paths, ruleset, cfg, all_files=args.all_files, jobs=args.jobs, stdin=stdin, cache=cache)
+        from .report.progress import bar_for
+        progress = bar_for(args.quiet)
+        try:
+            return run(paths, ruleset, cfg, all_files=args.all_files, jobs=args.jobs, stdin=stdin, cache=cache,
+                       progress=progress)
+        finally:
+            if progress is not None:
+                progress.close()
 
     started = time.time_ns()
     result = check()

@@ -147,7 +147,7 @@ def _store_snapshots(cache, apps: List[AppContext], keys: Dict[int, str], by_pat
 
 
 def run(paths: Sequence[Path], ruleset: RuleSet, config: Config, *, all_files: bool = False,
-        jobs: int = 0, stdin: Optional[Tuple[Path, bytes]] = None, cache=None) -> RunResult:
+        jobs: int = 0, stdin: Optional[Tuple[Path, bytes]] = None, cache=None, progress=None) -> RunResult:
     if stdin is not None:  # `gaelint check - --stdin-filename F`: one text, in F's app
         from .stdin import run_stdin     # stdin uses the stages, never this module
         return run_stdin(stdin[0], stdin[1], ruleset, config, all_files=all_files)
@@ -229,7 +229,7 @@ def run(paths: Sequence[Path], ruleset: RuleSet, config: Config, *, all_files: b
                     app_findings.append(f)
                     owners.setdefault(f.path, set()).add(index)
 
-    checked = check_files(ruleset, apps, tasks, workers, cache, meanwhile=app_rules)
+    checked = check_files(ruleset, apps, tasks, workers, cache, meanwhile=app_rules, progress=progress)
     result.from_cache += sum(1 for _, file_facts in checked if file_facts is FROM_CACHE)
     checked = [(found, None if file_facts is FROM_CACHE else file_facts) for found, file_facts in checked]
     by_path: Dict[Path, List[Finding]] = {}
@@ -243,7 +243,7 @@ def run(paths: Sequence[Path], ruleset: RuleSet, config: Config, *, all_files: b
             model_for(apps, index, tasks, checked, models, result)
     outside = outside_modules(apps, models)
     if outside:     # modules the handlers import from above the app root (deployroot)
-        more = check_files(ruleset, apps, outside, workers, cache)
+        more = check_files(ruleset, apps, outside, workers, cache, progress=progress)
         for (index, path), (found, _) in zip(outside, more):
             found = [f for f in (models[index].judge(f, models[index].relpath(path)) if f.line and
                                  not f.code.startswith("GAE0") else f for f in found) if f is not None]

@@ -99,7 +99,7 @@ def _stop(pool: ProcessPoolExecutor) -> None:
     pool.shutdown(wait=False, cancel_futures=True)
 
 
-def _run_in_pool(mp, jobs: int, initargs, tasks, meanwhile=None) -> List[Optional[tuple]]:
+def _run_in_pool(mp, jobs: int, initargs, tasks, meanwhile=None, progress=None) -> List[Optional[tuple]]:
     """(findings, facts) per task; None where a worker died before the task
     was done. Workers are forked (on the first submits) with Ctrl-C and
     SIGTERM blocked: one that comes meanwhile reaches this process right
@@ -128,6 +128,8 @@ def _run_in_pool(mp, jobs: int, initargs, tasks, meanwhile=None) -> List[Optiona
                     out.append([([engine_failure(path, exc)], None) for _, path in task])
                 else:
                     out.append(([engine_failure(task[1], exc)], None))
+            if progress is not None:
+                progress.advance(len(task) if isinstance(task, list) else 1)
     except BaseException:   # Ctrl-C, SIGTERM, a failing app rule: no worker outlives us
         _stop(pool)
         raise
@@ -140,12 +142,12 @@ def _died_on(path: Path) -> tuple:
         "the worker process checking this file died (out of memory, or a crash in a native parser)"))], None
 
 
-def _check_in_processes(mp, jobs: int, initargs, todo, meanwhile) -> list:
+def _check_in_processes(mp, jobs: int, initargs, todo, meanwhile, progress=None) -> list:
     # One task per real file (its copies in several apps go together, so it
     # is parsed once); largest first, so no worker ends on a big one.
     groups = _groups(todo)
     groups.sort(key=lambda g: -_size(todo[g[0]][1]) * len(g))
-    grouped = _run_in_pool(mp, jobs, initargs, [[todo[i] for i in g] for g in groups], meanwhile)
+    grouped = _run_in_pool(mp, jobs, initargs, [[todo[i] for i in g] for g in groups], meanwhile, progress)
     order = [i for g in groups for i in g]
     tasks = [todo[i] for i in order]
     found = [None if result is None else result[k] for g, result in zip(groups, grouped) for k in range(len(g))]
@@ -234,10 +236,12 @@ def _fingerprint(app: AppContext) -> Optional[str]:
 
 
 def check_files(ruleset: RuleSet, apps: List[AppContext], tasks, jobs: int, cache=None,
-                meanwhile=lambda: None) -> List[Tuple[List[Finding], Optional[dict]]]:
+                meanwhile=lambda: None, progress=None) -> List[Tuple[List[Finding], Optional[dict]]]:
     """(findings, facts, or FROM_CACHE, or None when the check failed) of
     every task, in task order. ``meanwhile``
-    (the app rules) runs in this process while the workers check files."""
+    (the app rules) runs in this process while the workers check files.
+    ``progress`` (``start(total)``, ``advance(count)``) hears of each file
+    checked: the command line's progress bar."""
     app_keys = [_fingerprint(a) for a in apps] if cache is not None else ()
     _init_worker(ruleset, apps, cache, app_keys)
     results: List[Optional[List[Finding]]] = [None] * len(tasks)
@@ -252,11 +256,15 @@ def check_files(ruleset: RuleSet, apps: List[AppContext], tasks, jobs: int, cach
     todo = [tasks[i] for i in missing]
     for index in sorted({index for index, _ in todo}):
         class_words(apps[index])        # once, before the workers fork
+    if progress is not None:
+        progress.start(len(todo))
     if jobs <= 1 or len(todo) < 8:
         done = [None] * len(todo)
         for group in _groups(todo):             # a file's copies one after the other
             for i in group:
                 done[i] = _check_one(todo[i])
+                if progress is not None:
+                    progress.advance()
         meanwhile()
     else:
         try:
@@ -267,7 +275,7 @@ def check_files(ruleset: RuleSet, apps: List[AppContext], tasks, jobs: int, cach
             done = [_check_one(t) for t in todo]
             meanwhile()
         else:
-            done = _check_in_processes(mp, jobs, (ruleset, apps, cache, app_keys), todo, meanwhile)
+            done = _check_in_processes(mp, jobs, (ruleset, apps, cache, app_keys), todo, meanwhile, progress)
     for i, found in zip(missing, done):
         results[i] = found
     return results
