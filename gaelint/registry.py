@@ -40,7 +40,7 @@ import textwrap
 from dataclasses import dataclass, field
 from typing import ClassVar, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Type
 
-import libcst as cst
+from gaelint.lazycst import cst
 
 from .findings import Severity
 

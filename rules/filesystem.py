@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-import libcst as cst
+from gaelint.lazycst import cst
 
 from gaelint.findings import Severity
 from gaelint.knowledge import table

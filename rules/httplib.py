@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional
 from urllib.parse import urlsplit
 
-import libcst as cst
+from gaelint.lazycst import cst
 
 from gaelint.analysis.context import UNKNOWN
 from gaelint.findings import Severity

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import ClassVar, Dict, List, Optional, Tuple
 
-import libcst as cst
+from gaelint.lazycst import cst
 
 from gaelint.analysis import names as _names
 from gaelint.app import catalogue

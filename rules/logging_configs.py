@@ -14,7 +14,7 @@ import configparser
 import posixpath
 from typing import List, Optional, Tuple
 
-import libcst as cst
+from gaelint.lazycst import cst
 
 from gaelint.analysis.context import UNKNOWN
 

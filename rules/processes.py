@@ -5,7 +5,7 @@ to do instead are the data table gaelint/data/processes.json.
 """
 from __future__ import annotations
 
-import libcst as cst
+from gaelint.lazycst import cst
 
 from gaelint.findings import Severity
 from gaelint.knowledge import table

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Optional, Tuple
 
-import libcst as cst
+from gaelint.lazycst import cst
 
 from gaelint.findings import Severity
 from gaelint.knowledge import table

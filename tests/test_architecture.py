@@ -13,7 +13,8 @@ ROOT = Path(__file__).resolve().parents[1]
 # Lowest first. A module may import modules of its own rank or lower.
 STAGES: List[Tuple[str, Tuple[str, ...]]] = [
     ("foundation", ("gaelint", "gaelint.findings", "gaelint.knowledge", "gaelint.registry",
-                    "gaelint.docs", "gaelint.config", "gaelint.exitcodes", "gaelint.reading")),
+                    "gaelint.docs", "gaelint.config", "gaelint.exitcodes", "gaelint.reading",
+                    "gaelint.lazycst")),
     ("python2", ("gaelint.python2",)),
     ("source", ("gaelint.source",)),
     ("analysis", ("gaelint.analysis",)),

@@ -194,3 +194,30 @@ def test_an_unchanged_app_is_taken_whole_and_follows_every_change(tmp_path):
     excluded = _report(app, cache, "--config", config)
     assert not [f for f in excluded["findings"] if "tools" in f["path"]]
     assert excluded["findings"] == _report(app, cache, "--no-cache", "--config", config)["findings"]
+
+
+_LOADED_MODULES = """
+import sys
+from gaelint.cli import main
+code = main(sys.argv[1:])
+print('libcst imported:', 'libcst' in sys.modules, code, file=sys.stderr)
+"""
+
+
+def test_a_pre_commit_run_the_cache_answers_never_imports_libcst(tmp_path):
+    """gaelint.lazycst: libcst (about 0.2 s to import) only once a file is parsed."""
+    app = _app(tmp_path)
+    (app / "appengine_config.py").write_text("from google.appengine.ext import vendor\nvendor.add('lib')\n")
+    (app / "lib").mkdir()
+    env = {**os.environ, "GAELINT_CACHE_DIR": str(tmp_path / "cache")}
+
+    def loaded(*args):
+        proc = subprocess.run([sys.executable, "-c", _LOADED_MODULES, *map(str, args)],
+                              env=env, capture_output=True, text=True)
+        return proc.stderr.split("libcst imported:")[-1].split(), proc.stdout
+
+    main = app / "main.py"
+    assert loaded("check", main)[0] == ["True", "1"], "the first run parses main.py"
+    (warm, out) = loaded("check", main)
+    assert warm == ["False", "1"] and "GAE201" in out, "the cache answers: findings, and no libcst"
+    assert loaded("rules")[0] == ["False", "0"]

@@ -15,13 +15,13 @@ import re
 from collections import Counter
 from typing import Any, Dict, List, Optional, Tuple
 
-import libcst as cst
+from gaelint.lazycst import cst
 
 from .walk import Model, Scope, lookup, method_class
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
-Site = Tuple[cst.Call, Any, int]      # the call, its walk Site, parameters it does not pass (self)
+Site = Tuple["cst.Call", Any, int]     # the call, its walk Site, parameters it does not pass (self)
 
 
 class CallSites:

@@ -26,7 +26,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-import libcst as cst
+from gaelint.lazycst import cst
 
 from . import names as _names
 from gaelint.findings import Finding, Severity, fix_pairs, format_template

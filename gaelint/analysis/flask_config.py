@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, List, Optional
 
-import libcst as cst
+from gaelint.lazycst import cst
 
 from gaelint.knowledge import table
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Callable, Dict, Optional, Tuple
 
-import libcst as cst
+from gaelint.lazycst import cst
 
 from gaelint.knowledge import table
 
@@ -27,7 +27,7 @@ _DEV_WORDS = ("Development", "Dev", "Devel")
 LIBRARY_PREDICATES: Dict[str, str] = table("guards")["predicates"]
 _PROD_WORDS = ("Google App Engine", "Google")
 
-Resolve = Callable[[cst.BaseExpression], Optional[str]]
+Resolve = Callable[["cst.BaseExpression"], Optional[str]]
 
 
 def _flip(p: Optional[str]) -> Optional[str]:

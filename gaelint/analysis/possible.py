@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, List, Optional
 
-import libcst as cst
+from gaelint.lazycst import cst
 
 MAX_VALUES = 8          # more possibilities than this: not worth knowing
 

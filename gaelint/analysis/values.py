@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Tuple
 
-import libcst as cst
+from gaelint.lazycst import cst
 
 from gaelint.knowledge import table
 

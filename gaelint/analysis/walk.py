@@ -19,9 +19,10 @@ stack), and records only:
 from __future__ import annotations
 
 import dataclasses
+import functools
 from typing import Dict, List, Optional, Sequence, Set, Tuple
 
-import libcst as cst
+from gaelint.lazycst import cst
 
 from . import guards
 
@@ -201,12 +202,13 @@ class _Walker:
         stack: List[Tuple[cst.CSTNode, Site]] = [
             (stmt, Site(model.module_scope, stmt, stmt)) for stmt in reversed(root.body)]
         pop, push = stack.pop, stack.append
+        special_for = _special().get
         while stack:
             node, site = pop()
             cls = type(node)
             if cls in wanted:
                 nodes.setdefault(cls, []).append((node, site))
-            special = _SPECIAL.get(cls)
+            special = special_for(cls)
             if special is not None:
                 children = special(self, node, site)
                 if children is not None:
@@ -363,31 +365,34 @@ def _is_static(node: cst.FunctionDef) -> bool:
 
 dotted_name = _dotted = guards.dotted_name
 
-_SPECIAL = {
-    cst.SimpleStatementLine: _Walker._simple_line,
-    cst.Assign: _Walker._assign,
-    cst.AnnAssign: _Walker._assign,
-    cst.Import: _Walker._imports,
-    cst.ImportFrom: _Walker._imports,
-    cst.With: _Walker._with,
-    cst.For: _Walker._for,
-    cst.If: _Walker._if,
-    cst.Try: _Walker._try,
-    cst.ExceptHandler: _Walker._except,
-    cst.FunctionDef: _Walker._function,
-    cst.ClassDef: _Walker._class,
-    cst.While: _Walker._simple_line,
-}
-if hasattr(cst, "TryStar"):
-    _SPECIAL[cst.TryStar] = _Walker._try
-
-
-# Recorded whatever the rules ask for: values are followed through them.
-ALWAYS_RECORDED = (cst.Call, cst.Assign)
+@functools.lru_cache(maxsize=None)
+def _special() -> Dict[type, object]:
+    """The node types the walker handles itself (built on first use: reading
+    ``cst.X`` imports libcst, see gaelint.lazycst)."""
+    table = {
+        cst.SimpleStatementLine: _Walker._simple_line,
+        cst.Assign: _Walker._assign,
+        cst.AnnAssign: _Walker._assign,
+        cst.Import: _Walker._imports,
+        cst.ImportFrom: _Walker._imports,
+        cst.With: _Walker._with,
+        cst.For: _Walker._for,
+        cst.If: _Walker._if,
+        cst.Try: _Walker._try,
+        cst.ExceptHandler: _Walker._except,
+        cst.FunctionDef: _Walker._function,
+        cst.ClassDef: _Walker._class,
+        cst.While: _Walker._simple_line,
+    }
+    if hasattr(cst, "TryStar"):
+        table[cst.TryStar] = _Walker._try
+    return table
 
 
 def build(module: cst.Module, wanted: Sequence[type], resolver, main_is_script: bool = False,
           predicates=None) -> Model:
     """``predicates(qualname)``: the polarity of another module's function
     (``utils.on_appengine``), or None."""
-    return _Walker(module, {*wanted, *ALWAYS_RECORDED}, resolver, main_is_script, predicates).run()
+    # Calls and assignments are recorded whatever the rules ask for: values
+    # are followed through them.
+    return _Walker(module, {*wanted, cst.Call, cst.Assign}, resolver, main_is_script, predicates).run()

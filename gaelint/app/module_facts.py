@@ -25,7 +25,7 @@ import warnings
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Set
 
-import libcst as cst
+from gaelint.lazycst import cst
 
 from gaelint import reading, source
 from gaelint.analysis import names, walk

@@ -19,7 +19,7 @@ from typing import Dict, FrozenSet, Iterable, List, Optional, Set, Tuple, Type
 
 
 from gaelint import registry, source
-from gaelint.analysis import facts, positions, walk
+from gaelint.analysis import facts, walk
 from gaelint.analysis.context import FileContext, resolve_qualname
 from gaelint.app.context import AppContext
 from gaelint.app.module_facts import AppFacts, class_words
@@ -54,8 +54,7 @@ class RuleSet:
         self.source_rules = [r() for r in self.rules if issubclass(r, SourceRule)]
         self.app_rules = [r() for r in self.rules if issubclass(r, AppRule)]
         self.codes = {r.code for r in self.rules}
-        self._dispatch = {id(r): [(t, getattr(r, m)) for t, m in type(r).node_types().items()]
-                          for r in self.source_rules}
+        self._dispatch_table = None
         # Triggers are words (identifiers, numbers): a rule can only fire on a
         # name it resolves, and every spelling of a name (`from os import
         # remove`, `os.remove`, `from os import *` then `remove(...)`) holds
@@ -79,6 +78,14 @@ class RuleSet:
                 else:
                     self._by_substring.append((raw, rule))
         self._words = frozenset(self._by_word)
+
+    def dispatch(self, rule: SourceRule) -> List[Tuple[type, object]]:
+        """(libcst node type, bound visit method) of a rule; built on the
+        first file parsed, since naming node types imports libcst."""
+        if self._dispatch_table is None:
+            self._dispatch_table = {id(r): [(t, getattr(r, m)) for t, m in type(r).node_types().items()]
+                                    for r in self.source_rules}
+        return self._dispatch_table[id(rule)]
 
     def rules_for(self, data: bytes, class_words: Optional[Dict[bytes, FrozenSet[bytes]]] = None) -> List[SourceRule]:
         """Rules that could fire on a file with these bytes, in rule order.
@@ -225,7 +232,7 @@ def _check_source(ruleset, app, path, data, wanted_rules, deps=None) -> List[Fin
         return findings, file_facts
     wanted_types = set()
     for rule in wanted_rules:
-        wanted_types.update(t for t, _ in ruleset._dispatch[id(rule)])
+        wanted_types.update(t for t, _ in ruleset.dispatch(rule))
     relpath = app.relpath(path)
     try:
         model = walk.build(src.module, wanted_types, resolve_qualname, predicates=_predicates(app, deps),
@@ -237,7 +244,7 @@ def _check_source(ruleset, app, path, data, wanted_rules, deps=None) -> List[Fin
     ctx = FileContext(src, app, model, relpath, externals)
     for rule in wanted_rules:
         try:
-            for node_type, method in ruleset._dispatch[id(rule)]:
+            for node_type, method in ruleset.dispatch(rule):
                 for node, site in model.nodes.get(node_type, ()):
                     ctx.site = site
                     method(node, ctx)
@@ -249,6 +256,7 @@ def _check_source(ruleset, app, path, data, wanted_rules, deps=None) -> List[Fin
     if deps is not None:
         deps.update(externals.deps)
     try:
+        from gaelint.analysis import positions     # libcst's metadata: only once a file is parsed
         findings.extend(ctx.finish(lambda tops, nodes: positions.compute(src.module, src.parsed_text, tops, nodes)))
     except Exception as exc:  # noqa: BLE001 - keep the findings, without their columns
         findings.extend(ctx.finish(lambda tops, nodes: {}))

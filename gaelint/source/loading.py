@@ -27,7 +27,7 @@ import warnings
 from pathlib import Path
 from typing import List, Optional, Tuple
 
-import libcst as cst
+from gaelint.lazycst import cst
 
 from gaelint import reading
 from gaelint.knowledge import table
@@ -278,7 +278,7 @@ def _compile_problem(text: str, tree: Optional[ast.Module]) -> Optional[LoadProb
     return LoadProblem(f"Python 2.7 refuses to compile it: {message}", line, column, fatal=False)
 
 
-_Loaded = Tuple[Optional[cst.Module], bool, str, Optional[ast.Module], List[LoadProblem]]
+_Loaded = Tuple[Optional["cst.Module"], bool, str, Optional[ast.Module], List[LoadProblem]]
 
 
 def _load_text(text: str, build: bool) -> _Loaded:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import List, Optional, Tuple
 
-import libcst as cst
+from gaelint.lazycst import cst
 
 
 @dataclass

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-import libcst as cst
+from gaelint.lazycst import cst
 
 from . import sockets as S
 from gaelint.analysis.context import UNKNOWN

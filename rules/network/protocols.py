@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 from typing import Iterator, Optional, Tuple
 
-import libcst as cst
+from gaelint.lazycst import cst
 
 from gaelint.analysis import names
 from . import sockets as S

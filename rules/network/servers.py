@@ -12,7 +12,7 @@ Socket methods count only on objects known to be sockets
 """
 from __future__ import annotations
 
-import libcst as cst
+from gaelint.lazycst import cst
 
 from . import sockets as S
 from gaelint.analysis.context import UNKNOWN

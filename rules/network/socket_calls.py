@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import List, Optional
 
-import libcst as cst
+from gaelint.lazycst import cst
 
 from . import sockets as S
 from gaelint.findings import Severity

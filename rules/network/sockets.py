@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
-import libcst as cst
+from gaelint.lazycst import cst
 
 from gaelint.analysis.context import UNKNOWN
 from gaelint.knowledge import table
