@@ -218,11 +218,12 @@ class Finder:
             deploy = deploy_set(app, self.all_files)
             self.problems.extend(deploy.problems)
             root = str(app.root)
-            inner = [r for r in roots if r != root and _under(r, root)]
+            inner = {r for r in roots if r != root and _under(r, root)}     # nested apps own their files
+            inner_dirs = tuple(r.rstrip(os.sep) + os.sep for r in inner)
             target = self._target(app, False)
             for file in deploy.files:
                 name = str(file)
-                if (within is None or _under(name, within)) and not any(_under(name, r) for r in inner):
+                if (within is None or _under(name, within)) and not (name in inner or name.startswith(inner_dirs)):
                     target.files.append(file)
 
     def _target(self, app: App, explicit: bool) -> AppTarget:

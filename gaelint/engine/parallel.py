@@ -242,7 +242,10 @@ def check_files(ruleset: RuleSet, apps: List[AppContext], tasks, jobs: int, cach
     (the app rules) runs in this process while the workers check files.
     ``progress`` (``start(total)``, ``advance(count)``) hears of each file
     checked: the command line's progress bar."""
-    app_keys = [_fingerprint(a) for a in apps] if cache is not None else ()
+    # Only the apps with files to check need their key (a whole app taken
+    # from its snapshot has none): computing one reads every file of the app.
+    wanted = {index for index, _ in tasks}
+    app_keys = [_fingerprint(a) if i in wanted else None for i, a in enumerate(apps)] if cache is not None else ()
     _init_worker(ruleset, apps, cache, app_keys)
     results: List[Optional[List[Finding]]] = [None] * len(tasks)
     if cache is not None:   # answer hits here: a warm run never starts workers
