@@ -51,6 +51,12 @@ class AppModules:
         self.inputs: List[str] = []
         self._zips: Dict[str, Set[str]] = {}
 
+    def resolution_key(self) -> str:
+        """What import resolution depends on, canonically: the roots, whether
+        they are certain, and the names inside zips on sys.path (a result
+        cache's key holds this answer, not the files that decided it)."""
+        return repr((self.roots, self.uncertain, sorted((k, sorted(v)) for k, v in self._zips.items())))
+
     # -- building ----------------------------------------------------------
     def add_root(self, rel: str) -> None:
         rel = posixpath.normpath(rel).strip("/") if rel else ""

@@ -105,8 +105,7 @@ def app_fingerprint(app) -> str:
     # resolved answer (sys.path roots from appengine_config.py, .pth files,
     # zips and their contents), not the many files that could decide it.
     from gaelint.app.vendoring import app_modules
-    mods = app_modules(app)
-    h.update(repr((mods.roots, mods.uncertain, sorted((k, sorted(v)) for k, v in mods._zips.items()))).encode())
+    h.update(app_modules(app).resolution_key().encode())
     # Which rules a file is checked with depends on the app's class
     # hierarchy too (a file naming `Worker`, a multiprocessing.Process).
     from gaelint.app.module_facts import class_words
