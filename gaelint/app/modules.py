@@ -36,12 +36,7 @@ class ModuleIndex:
         self.root = root                             # to read zips and .pth files
         self.files: Set[str] = set(files)
         self.zips: Dict[str, Set[str]] = {}          # a zip on sys.path -> the names inside
-        self.dirs: Set[str] = {""}
-        for f in self.files:
-            d = posixpath.dirname(f)
-            while d not in self.dirs:
-                self.dirs.add(d)
-                d = posixpath.dirname(d)
+        self.dirs: Set[str] = directories(self.files)
         self.roots: List[str] = [""]                 # sys.path, app root first
         self.package_dirs: Dict[str, List[str]] = {}  # dotted package -> extra __path__ entries
         self.aliases: Dict[str, Optional[str]] = {}   # dotted -> module file, None: an empty module
@@ -56,7 +51,7 @@ class ModuleIndex:
         if rel in self.roots:
             return True
         if rel.endswith(".zip") and rel in self.files:
-            self.zips[rel] = _zip_names(self.root / rel) if self.root is not None else set()
+            self.zips[rel] = zip_names(self.root / rel) if self.root is not None else set()
             self.roots.append(rel)
             self._resolved.clear()
             return True
@@ -235,7 +230,20 @@ class ModuleIndex:
         return best
 
 
-def _zip_names(path: Path) -> Set[str]:
+def directories(files: Iterable[str]) -> Set[str]:
+    """Every directory that holds one of ``files`` (relative, '/'-separated),
+    with their parents up to the root ``''``."""
+    dirs: Set[str] = {""}
+    for f in files:
+        d = posixpath.dirname(f)
+        while d not in dirs:
+            dirs.add(d)
+            d = posixpath.dirname(d)
+    return dirs
+
+
+def zip_names(path: Path) -> Set[str]:
+    """The names inside a zip on sys.path; none when it cannot be read."""
     try:
         with zipfile.ZipFile(str(path)) as archive:
             return set(archive.namelist())

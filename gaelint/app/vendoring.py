@@ -20,11 +20,12 @@ Computed once per app (``app.memo``).
 from __future__ import annotations
 
 import posixpath
-import zipfile
 from typing import Dict, Iterable, List, Optional, Set, Tuple
 
 from gaelint import reading
 from gaelint import source as _source
+
+from .modules import directories, zip_names
 
 _PATH_HINTS = (b"sys.path", b"vendor", b"addsitedir")
 _MODULE_SUFFIXES = (".py", ".pyc", ".so", ".pyd", "module.so")
@@ -38,12 +39,7 @@ class AppModules:
     def __init__(self, files: Iterable[str], app_root=None):
         self._app_root = app_root
         self.files: Set[str] = set(files)
-        self.dirs: Set[str] = {""}
-        for f in self.files:
-            d = posixpath.dirname(f)
-            while d not in self.dirs:
-                self.dirs.add(d)
-                d = posixpath.dirname(d)
+        self.dirs: Set[str] = directories(self.files)
         self.roots: List[str] = [""]       # '' is the app root
         self.sites: List[str] = []         # vendored directories added to sys.path
         self.uncertain = False
@@ -63,7 +59,7 @@ class AppModules:
         if rel in ("", ".") or rel.startswith(".."):
             return
         if rel in self.files and rel.endswith(".zip"):
-            self._zips[rel] = _zip_names(self._app_root / rel)
+            self._zips[rel] = zip_names(self._app_root / rel)
             self.inputs.append(rel)
         elif rel not in self.dirs:
             return
@@ -256,10 +252,3 @@ def _read_lines(path) -> List[str]:
     except OSError:
         return []
 
-
-def _zip_names(path) -> Set[str]:
-    try:
-        with zipfile.ZipFile(str(path)) as z:
-            return set(z.namelist())
-    except (OSError, zipfile.BadZipfile):
-        return set()
