@@ -3,6 +3,7 @@ every file's facts (:mod:`.facts`, :mod:`.paths`, :mod:`.platform`)."""
 from __future__ import annotations
 
 import ast
+import re
 from typing import Dict, List, Optional, Tuple
 
 
@@ -62,3 +63,18 @@ def list_elements(value) -> list:
     if isinstance(value, ast.BinOp) and isinstance(value.op, ast.Add):
         return [e for e in list_elements(value.left) + list_elements(value.right)]
     return []
+
+
+_MODULE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*\Z")
+
+
+def module_name_strings(tree: ast.AST, limit: int = 500) -> List[list]:
+    """``[line, text]`` of the string literals that could name a module
+    (``'home'``, ``'handlers.export'``), the first ``limit`` of them."""
+    out: List[list] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and _MODULE_NAME.match(node.value):
+            out.append([node.lineno, node.value])
+            if len(out) >= limit:
+                break
+    return out

@@ -117,6 +117,10 @@ class FileContext(Values):
         self._pending: List[_Pending] = []
         self.state: Dict[str, Any] = {}     # per-file scratch space for rules
         self.externals: Externals = externals or NO_EXTERNALS   # what the app's other files define
+        # origin() by (node, scope, depth): a name rebound from itself
+        # (`q = q.filter(...)`, a dozen times) would otherwise be followed
+        # through every binding at every level, exponentially.
+        self._origins: Dict[Tuple[int, int, int], Optional[str]] = {}
 
     # -- names ----------------------------------------------------------
     def qualname(self, expr: Optional[cst.CSTNode], scope: Optional[Scope] = None) -> Optional[str]:
@@ -193,6 +197,12 @@ class FileContext(Values):
         if expr is None or _depth > 8:
             return None
         scope = scope or self.site.scope
+        key = (id(expr), id(scope), _depth)
+        if key not in self._origins:
+            self._origins[key] = self._origin(expr, scope, _depth)
+        return self._origins[key]
+
+    def _origin(self, expr: cst.CSTNode, scope: Scope, _depth: int) -> Optional[str]:
         if isinstance(expr, cst.Call):
             func = expr.func
             q = self.qualname(func, scope)

@@ -20,7 +20,9 @@ development-server check, a Windows or Python 3 branch, the ``except`` of a
   in a Django setting (``INSTALLED_APPS = ('polls',)``): frameworks import
   them by name;
 * ``dynamic``: calls that import a module whose name is not a literal, with
-  the literal prefix of the name when there is one;
+  the literal prefix of the name when there is one; ``loadable``: then, the
+  module's string literals that could be such a name (``['home', 'export']``
+  feeding ``__import__(name)``);
 * ``edits``: changes to where modules are found: ``sys.path`` entries
   (``vendor.add``, ``site.addsitedir``, ``sys.path.insert``), a package's
   ``__path__`` extended (``google.__path__.append``) and ``sys.modules``
@@ -46,10 +48,10 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from . import paths
 from .astutil import (catches_import_error, child_fields, dotted, imported_names, is_main_check,
-                      list_elements, string)
+                      list_elements, module_name_strings, string)
 from .platform import off_app_engine
 
-FORMAT = 3
+FORMAT = 4
 OFF = "off"          # runs only off App Engine
 TRY = "try"          # inside `try:` whose `except ImportError` carries on
 _DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+\Z")
@@ -71,6 +73,7 @@ class _Collector:
         self.imports: List[list] = []
         self.refs: List[list] = []
         self.dynamic: List[list] = []
+        self.loadable: List[list] = []
         self.edits: List[list] = []
         self.calls: List[list] = []
         self.defs: List[list] = []
@@ -96,6 +99,8 @@ class _Collector:
             node, where, scope, top, local = stack.pop()
             for child in reversed(self._statement(node, where, scope, top, local)):
                 stack.append(child)
+        if self.dynamic:
+            self.loadable = module_name_strings(tree)
 
     # -- statements ---------------------------------------------------------
     def _statement(self, node, where: str, scope: str, top: bool, local):
@@ -379,7 +384,7 @@ def extract(tree: Optional[ast.Module]) -> Dict[str, Any]:
         except RecursionError:      # absurd nesting: what was read stays
             pass
     return {"format": FORMAT, "imports": collector.imports, "refs": collector.refs,
-            "dynamic": collector.dynamic, "edits": collector.edits, "calls": collector.calls,
+            "dynamic": collector.dynamic, "loadable": collector.loadable, "edits": collector.edits, "calls": collector.calls,
             "defs": collector.defs, "names": sorted(collector.names), "methods": sorted(collector.methods),
             "predicates": collector.predicates,
             "absolute_import": collector.absolute_import}

@@ -51,6 +51,7 @@ class Graph:
     unconditional: Set[str] = field(default_factory=set)             # reached through module-level imports
     edges: Dict[str, List[Edge]] = field(default_factory=dict)       # target -> edges into it (reached sources)
     dynamic: List[Tuple[str, int, str]] = field(default_factory=list)  # (file, line, literal prefix)
+    loadable: Dict[str, Dict[str, int]] = field(default_factory=dict)  # file loading by computed names -> its name strings
     uncertain: List[Tuple[str, int]] = field(default_factory=list)   # sys.path edits with unknown paths
     calls: Dict[Tuple[str, str], List[Tuple[str, int]]] = field(default_factory=dict)  # (file, attr) -> users
     methods: Dict[str, List[str]] = field(default_factory=dict)     # method name -> files calling it
@@ -198,6 +199,7 @@ class _Builder:
             for line, prefix, where, _ in facts.get("dynamic", ()):
                 if where != OFF:
                     graph.dynamic.append((rel, line, prefix))
+                    graph.loadable[rel] = {text: at for at, text in reversed(facts.get("loadable", ()))}
             self._record_calls(rel, facts, graph, absolute)
         return out
 

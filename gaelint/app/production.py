@@ -26,6 +26,7 @@ undeclared library is assumed to be vendored there: info.
 from __future__ import annotations
 
 import os
+import posixpath
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -144,9 +145,19 @@ class Production:
     def _unreached(self, finding: Finding, rel: str) -> Finding:
         dotted = self.index.dotted_name(rel) or ""
         for source, line, prefix in self.graph.dynamic:
-            if prefix and dotted.startswith(prefix) and self.third_party(rel) is None:
+            if self.third_party(rel) is not None:
+                break
+            if prefix and dotted.startswith(prefix):
                 return _lower(finding, Severity.WARNING,
                               f"no handler imports it, but {source}:{line} loads modules named `{prefix}...`")
+            if not prefix:          # __import__(name): the names the module spells are the candidates
+                named = self.graph.loadable.get(source, {})
+                beside = posixpath.dirname(source) == posixpath.dirname(rel)    # an implicit relative import
+                text = dotted if dotted in named else (dotted.rsplit(".", 1)[-1] if beside else None)
+                if text in named:
+                    return _lower(finding, Severity.WARNING,
+                                  f"no handler imports it, but {source}:{line} loads modules by a computed "
+                                  f"name, and {source}:{named[text]} names `{text}`")
         if _TEST_FILE.search(rel):
             why = "a test module, which no handler imports"
         else:
