@@ -1,6 +1,7 @@
 """The production model (RULES.md, "Severity follows what production runs"):
 on hand-written python27 apps, every finding at its line with the severity
 production earns it and, in reached code, the chain from the handler."""
+import ast
 import json
 import os
 from pathlib import Path
@@ -9,6 +10,7 @@ import pytest
 
 from conftest import FIXTURES, run_cli
 
+from gaelint.analysis import facts
 from gaelint.config import Config
 from gaelint.runner import run, select_rules
 
@@ -101,6 +103,58 @@ def test_django_settings_strings_reach_the_installed_apps():
     assert chain(got[("polls/views.py", 7, "GAE201")]) == [
         ("app.yaml", 9, "mysite.wsgi.application"), ("wsgi.py", 5, "mysite.settings"),
         ("settings.py", 10, "mysite.urls"), ("urls.py", 4, "polls.views.export")]
+
+
+def test_old_style_django_a_bare_settings_name_prefixed_views_and_templatetags():
+    _, got = findings(APPS / "django_old_style")
+    assert {key: str(f.severity) for key, f in got.items()} == {
+        ("library/views.py", 20, "GAE202"): "error",        # 'cover' under patterns('library.views', ...)
+        ("library/views.py", 36, "GAE202"): "warning",      # rebuild_covers(): no pattern names it
+        ("library/syndication.py", 10, "GAE201"): "error",  # include('library.feeds') -> 'latest'
+        ("library/templatetags/shelf.py", 15, "GAE201"): "error",   # an installed app's templatetags
+        ("drafts/templatetags/draft_tags.py", 8, "GAE201"): "info",  # drafts is not an installed app
+    }
+    settings = [("app.yaml", 9, "main.application"), ("main.py", 4, "settings")]
+    assert chain(got[("library/views.py", 20, "GAE202")]) == settings + [
+        ("settings.py", 8, "urls"), ("urls.py", 5, "library.views.index")]
+    assert chain(got[("library/syndication.py", 10, "GAE201")]) == settings + [
+        ("settings.py", 8, "urls"), ("urls.py", 12, "library.feeds"), ("feeds.py", 5, "library.syndication.latest")]
+    assert chain(got[("library/templatetags/shelf.py", 15, "GAE201")]) == settings + [
+        ("settings.py", 12, "library.templatetags.shelf")]
+    assert got[("library/views.py", 36, "GAE202")].message.endswith(
+        "[nothing in the app calls or names `rebuild_covers()`, though production imports this module]")
+    assert got[("drafts/templatetags/draft_tags.py", 8, "GAE201")].message.endswith(
+        "[not reached in production: uploaded, but no handler imports it]")
+
+
+def test_django_settings_configured_in_code_and_a_view_given_by_keyword():
+    _, got = findings(APPS / "django_configured")
+    assert {key: str(f.severity) for key, f in got.items()} == {
+        ("pages.py", 11, "GAE201"): "error",                        # url(r'^upload$', view='upload')
+        ("widgets/templatetags/footer.py", 11, "GAE202"): "error",  # INSTALLED_APPS of settings.configure()
+    }
+    assert chain(got[("pages.py", 11, "GAE201")]) == [
+        ("app.yaml", 7, "wsgi.application"), ("wsgi.py", 7, "routes"), ("routes.py", 5, "pages.home")]
+    assert chain(got[("widgets/templatetags/footer.py", 11, "GAE202")]) == [
+        ("app.yaml", 7, "wsgi.application"), ("wsgi.py", 8, "widgets.templatetags.footer")]
+
+
+@pytest.mark.parametrize("code, refs", [
+    ("os.environ['DJANGO_SETTINGS_MODULE'] = 'settings'", [[1, "settings"]]),
+    ("os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'settings')", [[1, "settings"]]),
+    ("os.putenv('DJANGO_SETTINGS_MODULE', 'config')", [[1, "config"]]),
+    ("defaults.setdefault('DJANGO_SETTINGS_MODULE', 'settings')", []),     # not the environment
+    ("os.environ['SETTINGS'] = 'settings'", []),
+    ("settings.configure(ROOT_URLCONF='urls', DEBUG='yes')", [[1, "urls"]]),
+    ("urlpatterns = patterns('', (r'^$', 'index'))", []),                    # no prefix: not a module
+    ("urlpatterns = patterns('blog.views',\n    (r'^$', 'index'),\n    url(r'^(\\d+)$', 'entry'),\n"
+     "    (r'^feed/', include('blog.feeds')),\n    (r'^about$', about_page))",
+     [[2, "blog.views.index"], [3, "blog.views.entry"], [1, "blog.views"], [4, "blog.feeds"]]),
+    ("INSTALLED_APPS = ('blog',)", [[1, "blog"], *[[1, f"blog.{m}"] for m in ("models", "admin", "apps", "signals")],
+                                    [1, "blog.templatetags.*"]]),
+])
+def test_the_names_django_imports_are_module_references(code, refs):
+    assert sorted(r[:2] for r in facts.extract(ast.parse(code))["refs"]) == sorted(refs)
 
 
 def test_a_vendored_directory_that_a_build_step_fills():

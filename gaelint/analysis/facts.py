@@ -16,9 +16,11 @@ development-server check, a Windows or Python 3 branch, the ``except`` of a
   ``importlib.import_module('x')`` with a literal name (``names`` is None
   for ``import x``);
 * ``refs``: ``[line, text, where, scope]``, string literals that spell a dotted Python path
-  (``'handlers.main.MainHandler'``, ``'mysite.settings'``) or a name listed
-  in a Django setting (``INSTALLED_APPS = ('polls',)``): frameworks import
-  them by name;
+  (``'handlers.main.MainHandler'``, ``'mysite.settings'``) and the names
+  Django imports (:mod:`.django_names`: ``DJANGO_SETTINGS_MODULE``, a
+  setting such as ``ROOT_URLCONF = 'urls'``, an installed app's modules,
+  ``patterns('app.views', (r'^x$', 'export'))``): frameworks import them by
+  name; ``pkg.*`` stands for every module of the package ``pkg``;
 * ``dynamic``: calls that import a module whose name is not a literal, with
   the literal prefix of the name when there is one; ``loadable``: then, the
   module's string literals that could be such a name (``['home', 'export']``
@@ -46,7 +48,7 @@ import ast
 import re
 from typing import Any, Dict, List, Optional, Tuple
 
-from . import paths
+from . import django_names, paths
 from .astutil import (catches_import_error, child_fields, dotted, imported_names, is_main_check,
                       list_elements, module_name_strings, string)
 from .platform import off_app_engine
@@ -56,12 +58,6 @@ OFF = "off"          # runs only off App Engine
 TRY = "try"          # inside `try:` whose `except ImportError` carries on
 _DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+\Z")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-# Django settings whose strings are module paths (single names included).
-_MODULE_SETTINGS = frozenset({
-    "INSTALLED_APPS", "MIDDLEWARE", "MIDDLEWARE_CLASSES", "ROOT_URLCONF", "TEMPLATE_CONTEXT_PROCESSORS",
-    "TEMPLATE_LOADERS", "AUTHENTICATION_BACKENDS", "WSGI_APPLICATION", "SESSION_ENGINE",
-    "TEST_RUNNER", "DATABASE_ROUTERS"})
-_DJANGO_APP_MODULES = ("models", "admin", "apps", "signals")
 # Calls that import a module named by their first argument.
 _IMPORTERS = ("__import__", "import_module", "import_string", "for_name")
 _PATH_CALLS = {"sys.path.append": 0, "sys.path.insert": 1, "site.addsitedir": 0, "vendor.add": 0,
@@ -197,15 +193,7 @@ class _Collector:
             off = off_app_engine(node.value, self.flags)
             if off is not None:
                 self.flags[node.targets[0].id] = off
-        names = [t.id for t in node.targets if isinstance(t, ast.Name)]
-        if any(n in _MODULE_SETTINGS for n in names):
-            for sub in ast.walk(node.value):
-                text = string(sub)
-                if text and _IDENT.match(text):
-                    self.refs.append([sub.lineno, text, where, scope])
-                if text and "INSTALLED_APPS" in names and (_IDENT.match(text) or _DOTTED.match(text)):
-                    # Django imports each installed app's models (and admin, apps) at start-up
-                    self.refs.extend([sub.lineno, f"{text}.{part}", where, scope] for part in _DJANGO_APP_MODULES)
+        self.refs.extend([line, text, where, scope] for line, text in django_names.assignment_refs(node))
         for target in node.targets:
             # sys.modules['infra_libs.ts_mon'] = sys.modules[__package__]
             if isinstance(target, ast.Subscript) and dotted(target.value) == "sys.modules":
@@ -328,6 +316,8 @@ class _Collector:
         name = dotted(call.func) or ""
         if isinstance(call.func, ast.Attribute):
             self.methods.add(call.func.attr)
+        if name.rpartition(".")[2] in django_names.CALLS:
+            self.refs.extend([line, text, where, scope] for line, text in django_names.call_refs(call, name))
         # deferred.defer(fn, ...) calls fn later, in production
         if name.endswith("defer") and call.args:
             target = dotted(call.args[0])

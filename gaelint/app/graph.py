@@ -4,7 +4,8 @@ and how it gets there.
 Starting from the entry points (:mod:`.entrypoints`), a module reaches
 what it imports (module level or inside functions, ``__import__('x')``
 with a literal) and the app modules it names in strings that frameworks
-import by name (webapp2 lazy handlers, Django settings). What only runs off
+import by name (webapp2 lazy handlers, Django's settings module, URLconfs,
+views and installed apps). What only runs off
 App Engine (``if __name__ == '__main__':``, development-server checks)
 reaches nothing. The ``sys.path`` and ``__path__`` edits and
 ``sys.modules`` aliases of reached code (at module level, or in a function
@@ -183,6 +184,12 @@ class _Builder:
                         out.append((Edge(rel, line, name, bool(scope), where == TRY), target))
         for line, text, where, scope in facts.get("refs", ()):
             if where == OFF:
+                continue
+            if text.endswith(".*"):         # every module of a package (Django's templatetags)
+                for name in self.index.submodules(text[:-2]):
+                    files, complete = self.index.resolve(name)
+                    if complete:
+                        out += [(Edge(rel, line, name, bool(scope)), t) for t in files if t != rel]
                 continue
             parts = text.split(".")
             for cut in range(len(parts), 0, -1):

@@ -42,6 +42,7 @@ class ModuleIndex:
         self.aliases: Dict[str, Optional[str]] = {}   # dotted -> module file, None: an empty module
         self.missing_roots: List[str] = []            # sys.path entries that are not in the deploy set
         self._resolved: Dict[Tuple[str, Optional[str]], Tuple[List[str], bool]] = {}   # until the index changes
+        self._children: Optional[Dict[str, List[str]]] = None    # directory -> its .py file names
 
     # -- building ---------------------------------------------------------
     def add_root(self, rel: str, first: bool = False) -> bool:
@@ -189,6 +190,27 @@ class ModuleIndex:
             found, prefix = nxt, name
         # what is loaded from a zip or compiled only is present, but not read
         return [f for f in loaded if f in self.files and f.endswith(_SOURCE)], True
+
+    def submodules(self, dotted: str) -> List[str]:
+        """The dotted names of the source modules and subpackages of the
+        package ``dotted`` (none when it is not a package of the app)."""
+        files, complete = self.resolve(dotted)
+        if not (complete and files and files[-1].endswith(_INIT)):
+            return []
+        if self._children is None:
+            self._children = {}
+            for f in self.files:
+                if f.endswith(_SOURCE):
+                    self._children.setdefault(posixpath.dirname(f), []).append(posixpath.basename(f))
+        names = set()
+        for directory in self.package_dirs_of(dotted, files[-1]):
+            for base in self._children.get(directory, ()):
+                if base != _INIT:
+                    names.add(base[:-len(_SOURCE)])
+            prefix = f"{directory}/"
+            names.update(d[len(prefix):] for d in self.dirs if d.startswith(prefix) and "/" not in d[len(prefix):]
+                         and f"{d}/{_INIT}" in self.files)
+        return [f"{dotted}.{name}" for name in sorted(names)]
 
     def relative(self, importer: str, level: int, module: str) -> Optional[str]:
         """The absolute dotted name of ``from ..module import x`` in ``importer``."""
