@@ -152,6 +152,9 @@ def test_django_settings_configured_in_code_and_a_view_given_by_keyword():
      [[2, "blog.views.index"], [3, "blog.views.entry"], [1, "blog.views"], [4, "blog.feeds"]]),
     ("INSTALLED_APPS = ('blog',)", [[1, "blog"], *[[1, f"blog.{m}"] for m in ("models", "admin", "apps", "signals")],
                                     [1, "blog.templatetags.*"]]),
+    # a file name is not a module path: settings that point at the client offered as a download
+    ("UPLOAD_PY = os.path.join(ROOT, 'upload.py')\nTEMPLATE = 'review/index.html'\n"
+     "HANDLER = 'handlers.review.ReviewPage'", [[3, "handlers.review.ReviewPage"]]),
 ])
 def test_the_names_django_imports_are_module_references(code, refs):
     assert sorted(r[:2] for r in facts.extract(ast.parse(code))["refs"]) == sorted(refs)

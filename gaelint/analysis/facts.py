@@ -57,6 +57,9 @@ FORMAT = 4
 OFF = "off"          # runs only off App Engine
 TRY = "try"          # inside `try:` whose `except ImportError` carries on
 _DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+\Z")
+# `'upload.py'`, `'index.html'`: a file name, not a module path
+_FILE_NAME = re.compile(r"\.(?:pyc?|pyo|html?|txt|json|ya?ml|css|js|png|jpe?g|gif|svg|ico|xml|csv|cfg|ini|md|rst"
+                        r"|zip|gz|tgz|tar|pem|key|crt|sh|bat|log|db|sqlite3?|po|mo)\Z", re.IGNORECASE)
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 # Calls that import a module named by their first argument.
 _IMPORTERS = ("__import__", "import_module", "import_string", "for_name")
@@ -284,7 +287,8 @@ class _Collector:
                 continue
             elif kind is ast.Constant:
                 value = sub.value
-                if type(value) is str and len(value) < 200 and _DOTTED.match(value):
+                if type(value) is str and len(value) < 200 and _DOTTED.match(value) and \
+                        not _FILE_NAME.search(value):
                     self.refs.append([sub.lineno, value, where, scope])
                 continue
             elif kind is ast.Call:
