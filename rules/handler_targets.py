@@ -151,11 +151,16 @@ class HandlerNotFound(AppRule):
         if not resolved:
             if parts[0] in RUNTIME_PACKAGES:
                 return None     # the runtime's
-            problem = f"no module `{parts[0]}` where production imports from: {missing_module(app.deploy, parts[:1])}"
+            # the first part no module answers (a package whose __init__.py the
+            # build creates resolves without a file)
+            missing = parts[:_packages_found(index, parts) + 1]
+            problem = (f"no module `{'.'.join(missing)}` where production imports from: "
+                       f"{missing_module(app.deploy, missing)}")
             unseen = ""
-            if index.missing_roots:
-                unseen = (f"unless {', '.join(f'`{m}/`' for m in index.missing_roots[:2])}, on sys.path but "
-                          "not in the checkout, provides it")
+            filled = production.build_filled
+            if filled:
+                state = "and filled by a build step" if filled[0].in_checkout else "but not in the checkout"
+                unseen = f"unless {', '.join(f'`{d.path}/`' for d in filled[:2])}, on sys.path {state}, provides it"
             elif production.graph.uncertain:
                 rel, line = production.graph.uncertain[0]
                 unseen = f"unless the directory {rel}:{line} puts on sys.path (gaelint cannot read which) provides it"
@@ -191,6 +196,15 @@ class HandlerNotFound(AppRule):
         else:
             hint = f"Define `{attr}` in `{rel}` (e.g. `{attr} = webapp2.WSGIApplication(...)`), or fix the path"
         return problem, hint
+
+
+def _packages_found(index, parts: List[str]) -> int:
+    """How many leading parts of a WSGI path resolve (as packages)."""
+    for cut in range(len(parts) - 1, 0, -1):
+        _, complete = index.resolve(".".join(parts[:cut]))
+        if complete:
+            return cut
+    return 0
 
 
 def _module_of(index, parts: List[str]) -> Tuple[int, List[str]]:

@@ -54,6 +54,12 @@ class LibraryNotDeclared(ImportRule):
         an `except ImportError` fallback. `psycopg2` and `ujson` are catalogue libraries and
         C packages at once: without their entry they are GAE303 (third-party C extension),
         never this rule.
+
+        At info, with the reason: a pure-Python library when a build step fills the app's
+        vendored directory (a lib/ on `sys.path` that the checkout lacks, or holds with no
+        Python while a requirements file beside app.yaml or a `pip install -t lib` in a build
+        script fills it; the requirements file that lists the package is named), or when a
+        Bazel workspace builds the app (its third-party code comes from the workspace).
     """
     why = """
         These libraries are not on the runtime's `sys.path` unless app.yaml asks for them, and
@@ -148,9 +154,14 @@ class LibraryNotDeclared(ImportRule):
         replacement = catalogue.instead(first)
         if replacement is not None:
             gone = catalogue.decommissioned(first, LIBRARIES[first]["latest"]) or {}
-            return first, {"library": first, "fix": replacement[0].upper() + replacement[1:], "message": (
-                "`{statement}` needs the `{library}` library, which the runtime no longer serves: " + gone.get(
-                    "why", "it was decommissioned"))}
+            why = gone.get("why", "it was decommissioned")
+            vendored = catalogue.vendored_replacement(first)
+            # Said as what the app must vendor, so that production's "assumed
+            # vendored" (a build step fills lib/) agrees with it.
+            message = (f"`{{statement}}` needs {vendored} vendored in the app: the runtime no longer serves its "
+                       f"`{{library}}` library ({why})") if vendored else \
+                f"`{{statement}}` needs the `{{library}}` library, which the runtime no longer serves: {why}"
+            return first, {"library": first, "fix": replacement[0].upper() + replacement[1:], "message": message}
         more: List[str] = []
         others = [v for v in LIBRARIES[first]["versions"]
                   if v not in LIBRARIES[first]["deprecated"] and v != catalogue.recommended(first)]

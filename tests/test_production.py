@@ -164,7 +164,8 @@ def test_a_vendored_directory_that_a_build_step_fills():
     result, got = findings(APPS / "vendored_later")
     flask = got[("main.py", 1, "GAE302")]
     assert str(flask.severity) == "info"
-    assert flask.message.endswith("[assumed vendored in `lib/`, which is not in the checkout: a build step fills it]")
+    assert flask.message.endswith("[assumed vendored in `lib/`, which is not in the checkout: a build step fills it; "
+                                  "requirements.txt lists `Flask`]")
     # numpy needs compiled code: vendoring cannot provide it
     assert str(got[("main.py", 2, "GAE302")].severity) == "error"
     assert any("lib/ is put on sys.path but is not in the checkout" in n for n in result.notices)
@@ -219,3 +220,136 @@ def test_the_deploy_roots_setting_chooses_among_several(tmp_path):
     assert code == 1
     assert [(f["path"], f["line"], f["code"]) for f in json.loads(out)["findings"]] == [
         ("src/appengine/server.py", 7, "GAE201")]
+
+
+ENDPOINTS_V2 = ("`import endpoints` needs Endpoints Frameworks v2 (`google-endpoints`) vendored in the app: the "
+                "runtime no longer serves its `endpoints` library (Cloud Endpoints Frameworks v1 was shut down on "
+                "September 3, 2018)")
+
+
+def test_a_placeholder_lib_that_a_build_script_fills_is_a_vendored_directory():
+    app = APPS / "placeholder_lib"
+    result, got = findings(app)
+    assert {key: str(f.severity) for key, f in got.items()} == {
+        ("api.py", 1, "GAE302"): "info",        # Endpoints v2, installed into lib/ from deploy_requirements.txt
+        ("main.py", 1, "GAE302"): "info",       # Flask, likewise
+        ("feed.py", 1, "GAE302"): "error",      # lxml is compiled: only `libraries:` provides it
+    }
+    filled = ("[assumed vendored in `lib/`, which holds no Python in the checkout: pavement.py fills it from "
+              "deploy_requirements.txt, which lists `{}`]")
+    assert got[("api.py", 1, "GAE302")].message == f"{ENDPOINTS_V2} {filled.format('google-endpoints')}"
+    assert got[("main.py", 1, "GAE302")].message == (
+        "`from flask import Flask, Response` needs the `flask` library, which app.yaml does not enable under "
+        f"`libraries:` {filled.format('Flask')}")
+    lxml = got[("feed.py", 1, "GAE302")]
+    assert lxml.message == "`from lxml import etree` needs the `lxml` library, which app.yaml does not enable " \
+                           "under `libraries:`"
+    assert chain(lxml) == [("app.yaml", 9, "main.app"), ("main.py", 3, "feed")]
+    assert [n for n in result.notices if "lib/" in n] == [
+        f"{os.path.relpath(app)}: lib/ is put on sys.path and holds no Python in the checkout (pavement.py fills "
+        "it from deploy_requirements.txt): imports of libraries it may hold are assumed vendored"]
+
+
+VENDORING_APP = {
+    "app.yaml": APP_YAML,
+    "appengine_config.py": "from google.appengine.ext import vendor\n\nvendor.add('lib')\n",
+    "server.py": "from flask import Flask\nimport endpoints\n\napp = Flask(__name__)\n",
+    "lib/README.md": "Installed by the deploy script.\n",
+}
+
+
+def test_a_placeholder_lib_nothing_is_known_to_fill_is_taken_as_it_is(tmp_path):
+    (tmp_path / ".git").mkdir()
+    _write(tmp_path, dict(VENDORING_APP, **{"requirements-dev.txt": "mock==2.0.0\nFlask==0.12.4\n"}))
+    result, got = findings(tmp_path)
+    assert {key: str(f.severity) for key, f in got.items()} == {
+        ("server.py", 1, "GAE302"): "error", ("server.py", 2, "GAE302"): "error"}
+    assert got[("server.py", 2, "GAE302")].message == ENDPOINTS_V2
+    assert not [n for n in result.notices if "lib/" in n]
+
+
+def test_a_requirements_file_beside_app_yaml_or_a_makefile_fills_a_placeholder(tmp_path):
+    (tmp_path / ".git").mkdir()
+    _write(tmp_path, dict(VENDORING_APP, **{"requirements.txt": "Flask==0.12.4  # the web app\n"}))
+    _, got = findings(tmp_path)
+    assert {key: str(f.severity) for key, f in got.items()} == {
+        ("server.py", 1, "GAE302"): "info", ("server.py", 2, "GAE302"): "info"}
+    assert got[("server.py", 1, "GAE302")].message.endswith(
+        "[assumed vendored in `lib/`, which holds no Python in the checkout: a build step fills it; "
+        "requirements.txt lists `Flask`]")
+    assert got[("server.py", 2, "GAE302")].message == (
+        f"{ENDPOINTS_V2} [assumed vendored in `lib/`, which holds no Python in the checkout: a build step fills it]")
+
+    (tmp_path / "requirements.txt").unlink()
+    _write(tmp_path, {"Makefile": "vendor:\n\tpip install --target=lib -r requirements/prod.txt\n",
+                      "requirements/prod.txt": "-i https://pypi.org/simple\ngoogle_endpoints==4.8.0\n"})
+    _, got = findings(tmp_path)
+    assert got[("server.py", 2, "GAE302")].message == (
+        f"{ENDPOINTS_V2} [assumed vendored in `lib/`, which holds no Python in the checkout: Makefile fills it "
+        "from requirements/prod.txt, which lists `google_endpoints`]")
+
+
+BAZEL_APP = APPS / "bazel_workspace" / "guestbook" / "gae"
+
+
+def test_a_bazel_workspace_makes_packages_of_directories_and_supplies_third_party_code():
+    result, got = findings(BAZEL_APP)
+    assert {key: str(f.severity) for key, f in got.items()} == {
+        ("lib/store.py", 24, "GAE201"): "error",    # reached: guestbook.gae.lib has no __init__.py in the checkout
+        ("web/main.py", 1, "GAE302"): "info",       # futures comes from the WORKSPACE's http_archive
+        ("app.yaml", 10, "GAE407"): "error",        # guestbook/gae/admin/ does not exist at all
+    }
+    assert chain(got[("lib/store.py", 24, "GAE201")]) == [
+        ("app.yaml", 7, "guestbook.gae.cron.main.app"), ("main.py", 3, "guestbook.gae.lib.store")]
+    assert got[("web/main.py", 1, "GAE302")].message == (
+        "`from concurrent import futures` needs the `futures` library, which app.yaml does not enable under "
+        "`libraries:` [assumed supplied by the Bazel build (`../../WORKSPACE`): its third-party packages come "
+        "from the workspace, not the checkout]")
+    assert got[("app.yaml", 10, "GAE407")].message == (
+        "handler script `guestbook.gae.admin.main.app`: no module `guestbook.gae.admin` where production imports "
+        "from: there is no `guestbook/gae/admin.py` or `guestbook/gae/admin/__init__.py`")
+    assert f"{os.path.relpath(BAZEL_APP)}: built with Bazel (`../../WORKSPACE`): the build creates the missing " \
+           "`__init__.py` files, so directories holding Python are packages, and imports of libraries the " \
+           "checkout lacks are assumed to come from the workspace" in result.notices
+
+
+def test_without_a_workspace_a_directory_without_init_is_no_package(tmp_path):
+    import shutil
+    shutil.copytree(APPS / "bazel_workspace", tmp_path / "repo")
+    (tmp_path / "repo" / ".git").mkdir()
+    (tmp_path / "repo" / "WORKSPACE").unlink()
+    result, got = findings(tmp_path / "repo" / "guestbook" / "gae")
+    assert {key: str(f.severity) for key, f in got.items() if key[2] != "GAE201"} == {
+        ("app.yaml", 7, "GAE407"): "error", ("app.yaml", 10, "GAE407"): "error",
+        ("app.yaml", 13, "GAE407"): "error", ("web/main.py", 1, "GAE302"): "error"}
+    assert got[("app.yaml", 13, "GAE407")].message == (
+        "handler script `guestbook.gae.web.main.app`: no module `guestbook` where production imports from: "
+        "there is no `guestbook.py` or `guestbook/__init__.py`")
+    assert not [n for n in result.notices if "Bazel" in n]
+
+
+def test_a_warm_run_sees_a_build_script_change_outside_the_deploy(tmp_path):
+    """pavement.py is skipped from the deploy, yet it says what fills lib/:
+    the whole-app cache must not answer from before it changed."""
+    import shutil
+    import subprocess
+    import sys
+    app = tmp_path / "app"
+    shutil.copytree(APPS / "placeholder_lib", app)
+    (app / ".git").mkdir()
+    env = {**os.environ, "GAELINT_CACHE_DIR": str(tmp_path / "cache")}
+
+    def endpoints_reason():
+        proc = subprocess.run([sys.executable, "-m", "gaelint", "check", "--format", "json", "--exit-zero", str(app)],
+                              capture_output=True, text=True, env=env, cwd=tmp_path)
+        [found] = [f for f in json.loads(proc.stdout)["findings"] if f["path"] == "app/api.py"]
+        return found["severity"], found["message"][len(ENDPOINTS_V2):]
+
+    assert endpoints_reason() == ("info", " [assumed vendored in `lib/`, which holds no Python in the checkout: "
+                                          "pavement.py fills it from deploy_requirements.txt, which lists "
+                                          "`google-endpoints`]")
+    (app / "pavement.py").write_text("from paver.easy import sh, task\n\n\n@task\ndef lint():\n"
+                                     "    sh('flake8 .')\n")
+    assert endpoints_reason() == ("info", " [assumed vendored in `lib/`, which holds no Python in the checkout: "
+                                          "a build step fills it; deploy_requirements.txt lists "
+                                          "`google-endpoints`]")

@@ -85,6 +85,18 @@ def instead(name: str) -> Optional[str]:
     return _DECOMMISSIONED.get("instead", {}).get(name)
 
 
+def vendored_replacement(name: str) -> Optional[str]:
+    """What an app vendors in place of a library the runtime no longer
+    serves (Endpoints Frameworks v2 for ``endpoints``), in words."""
+    return _DECOMMISSIONED.get("vendored_replacement", {}).get(name)
+
+
+def pip_names_of(name: str) -> Tuple[str, ...]:
+    """The PyPI distribution names that install a catalogue library
+    (``google-endpoints`` for ``endpoints``), besides its own name."""
+    return tuple(pip for pip, library in DATA["pip_names"]["names"].items() if library == name)
+
+
 def newest(name: str) -> Optional[str]:
     """The highest supported version that is neither deprecated nor
     decommissioned (None when the runtime serves none any more)."""

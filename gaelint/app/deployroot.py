@@ -24,7 +24,7 @@ from .appyaml import AppConfig
 _SKIP_DIRS = frozenset({".git", ".hg", ".svn", ".bzr", "node_modules", ".venv", "venv", "env", ".tox",
                         "__pycache__", "bazel-out", "build", "dist", ".cache"})
 _MAX_SEARCHED_DIRS = 20000
-_REPOSITORY_MARKERS = (".git", ".hg", ".svn")
+REPOSITORY_MARKERS = (".git", ".hg", ".svn")
 
 
 def wsgi_scripts(configs: Iterable[AppConfig]) -> List[str]:
@@ -54,10 +54,12 @@ def resolves(root: Path, script: str) -> bool:
 
 
 def ancestor_root(directory: Path, scripts: List[str]) -> Optional[Path]:
-    """The ancestor of ``directory`` from which every script that does not
-    resolve from ``directory`` resolves, when ``directory``'s path ends with
-    the script's package path; None when there is nothing to fix or no such
-    ancestor."""
+    """The ancestor of ``directory`` from which the scripts that do not
+    resolve from ``directory`` resolve, when ``directory``'s path ends with
+    the script's package path; None when there is nothing to fix, no such
+    ancestor, or two. A script that resolves from no ancestor does not
+    count against it: a handler whose module is truly missing (GAE407
+    reports it there)."""
     missing = [s for s in scripts if not resolves(directory, s)]
     if not missing:
         return None
@@ -72,7 +74,9 @@ def ancestor_root(directory: Path, scripts: List[str]) -> Optional[Path]:
                 if resolves(ancestor, script):
                     candidate = ancestor
                     break
-        if candidate is None or (found is not None and candidate != found):
+        if candidate is None:
+            continue
+        if found is not None and candidate != found:
             return None
         found = candidate
     return found
@@ -82,7 +86,7 @@ def repository_root(start: Path) -> Path:
     """The nearest directory upwards that holds a version-control
     directory, else ``start``."""
     for directory in (start, *start.parents):
-        if any((directory / marker).exists() for marker in _REPOSITORY_MARKERS):
+        if any((directory / marker).exists() for marker in REPOSITORY_MARKERS):
             return directory
     return start
 

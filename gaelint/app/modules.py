@@ -14,7 +14,9 @@ A module is a file of the deploy set (relative path, ``/`` separators):
 ``a.b.c`` loads ``a/__init__.py``, ``a/b/__init__.py`` and ``a/b/c.py``.
 Compiled-only modules (``.pyc``) and zips count as present but are not
 read. ``google`` is the runtime's namespace package: its subpackages may
-sit under any root.
+sit under any root. In a Bazel-built app the build creates the missing
+``__init__.py`` files, so every directory holding code is a package
+(``implicit_packages``, :mod:`.buildsteps`).
 """
 from __future__ import annotations
 
@@ -28,19 +30,24 @@ from gaelint import reading
 _SOURCE = ".py"
 _OTHER_MODULES = (".pyc", ".so", ".pyd")
 _INIT = "__init__.py"
+_CONTENT = (".py", ".pyc", ".so", ".pyd", ".zip", ".egg", ".pth")   # what makes a sys.path directory hold code
 NAMESPACES = frozenset({"google"})
 
 
 class ModuleIndex:
-    def __init__(self, files: Iterable[str], root: Optional[Path] = None):
+    def __init__(self, files: Iterable[str], root: Optional[Path] = None, implicit_packages: bool = False):
         self.root = root                             # to read zips and .pth files
         self.files: Set[str] = set(files)
+        # Bazel's runfiles: the build creates every missing __init__.py (app.buildsteps)
+        self.implicit_packages = implicit_packages
+        self.code_dirs: Set[str] = _code_dirs(self.files)   # directories holding code, directly or below
         self.zips: Dict[str, Set[str]] = {}          # a zip on sys.path -> the names inside
         self.dirs: Set[str] = directories(self.files)
         self.roots: List[str] = [""]                 # sys.path, app root first
         self.package_dirs: Dict[str, List[str]] = {}  # dotted package -> extra __path__ entries
         self.aliases: Dict[str, Optional[str]] = {}   # dotted -> module file, None: an empty module
         self.missing_roots: List[str] = []            # sys.path entries that are not in the deploy set
+        self.empty_roots: List[str] = []              # sys.path directories deployed without any code
         self._resolved: Dict[Tuple[str, Optional[str]], Tuple[List[str], bool]] = {}   # until the index changes
         self._children: Optional[Dict[str, List[str]]] = None    # directory -> its .py file names
 
@@ -61,6 +68,8 @@ class ModuleIndex:
                 self.missing_roots.append(rel)
             return False
         self._resolved.clear()
+        if rel not in self.code_dirs and rel not in self.empty_roots:
+            self.empty_roots.append(rel)      # a placeholder (README, .gitkeep) a build step may fill
         if first:
             self.roots.insert(1, rel)
         else:
@@ -89,6 +98,12 @@ class ModuleIndex:
         self._resolved.clear()
 
     # -- questions --------------------------------------------------------
+    def is_package(self, directory: str) -> bool:
+        """A directory Python imports as a package (its ``__init__.py``, or
+        one the build creates)."""
+        return bool(directory) and (f"{directory}/{_INIT}" in self.files
+                                    or (self.implicit_packages and directory in self.code_dirs))
+
     def _module_in(self, directory: str, name: str) -> Optional[str]:
         """The file for ``name`` inside ``directory``: the package's
         ``__init__``, then ``name.py``; a compiled-only module counts. In a
@@ -106,6 +121,8 @@ class ModuleIndex:
         init = f"{base}/{_INIT}"
         if init in self.files:
             return init
+        if self.implicit_packages and base in self.code_dirs:
+            return base + "/"            # a package whose __init__.py the build creates
         if f"{base}{_SOURCE}" in self.files:
             return f"{base}{_SOURCE}"
         for suffix in _OTHER_MODULES:
@@ -133,7 +150,7 @@ class ModuleIndex:
     def find_top(self, name: str, importer: Optional[str] = None, absolute: bool = False) -> Optional[str]:
         if importer is not None and not absolute:
             here = posixpath.dirname(importer)
-            if here and f"{here}/{_INIT}" in self.files:
+            if self.is_package(here):
                 found = self._module_in(here, name)
                 if found is not None:
                     return found
@@ -264,6 +281,18 @@ def directories(files: Iterable[str]) -> Set[str]:
     return dirs
 
 
+def _code_dirs(files: Iterable[str]) -> Set[str]:
+    """Every directory (but the root) that holds code, directly or below."""
+    out: Set[str] = set()
+    for f in files:
+        if f.endswith(_CONTENT):
+            d = posixpath.dirname(f)
+            while d and d not in out:
+                out.add(d)
+                d = posixpath.dirname(d)
+    return out
+
+
 def zip_names(path: Path) -> Set[str]:
     """The names inside a zip on sys.path; none when it cannot be read."""
     try:
@@ -281,6 +310,7 @@ def _lines(path: Path) -> List[str]:
 
 
 def _dotted_inner(inner: str) -> str:
+    inner = inner.rstrip("/")            # a package directory without __init__.py
     if inner.endswith("/" + _INIT):
         inner = inner[:-len(_INIT) - 1]
     elif inner.endswith(_SOURCE):

@@ -19,9 +19,11 @@ Severity follows what production runs (RULES.md):
 
 Import findings (GAE301/302/303) whose module the app provides after all
 (a package's ``__path__`` extended, a helper that puts a directory on
-``sys.path``, ``sys.modules`` aliases) are dropped; when a ``sys.path``
-directory is missing from the checkout (a build step fills it), an
-undeclared library is assumed to be vendored there: info.
+``sys.path``, ``sys.modules`` aliases) are dropped; when a build step
+fills a ``sys.path`` directory (missing from the checkout, or a placeholder
+with no Python that a requirements file or ``pip install -t`` fills), or a
+Bazel build supplies the third-party code (:mod:`.buildsteps`), an
+undeclared pure-Python library is assumed to be vendored: info.
 """
 from __future__ import annotations
 
@@ -36,6 +38,7 @@ from gaelint.findings import Finding, Severity, Step
 
 from gaelint.knowledge import table
 
+from . import buildsteps, catalogue
 from . import graph as graph_mod
 from .catalogue import LIBRARIES
 from .entrypoints import EntryPoint, entry_points, other_runtime_entry_points
@@ -60,6 +63,9 @@ class Production:
     _third: Optional[ThirdParty] = None
     # modules only services of another runtime run (their code is out of scope)
     other_runtime: Set[str] = field(default_factory=set)
+    # sys.path directories a build step fills (missing, or placeholders)
+    build_filled: List[buildsteps.FilledDir] = field(default_factory=list)
+    bazel: Optional[str] = None     # the workspace marker of a Bazel-built app, relative to the app root
 
     # -- what a file is ---------------------------------------------------
     def third_party(self, rel: str) -> Optional[str]:
@@ -208,12 +214,18 @@ class Production:
                         files, complete = self.index.resolve(module, rel, absolute)
                         if complete and files:
                             return False
-        pure = not any(LIBRARIES.get(c.partition(":")[2], {}).get("c_extension") for c in [finding.cause or ""]
-                       if c.startswith("library:"))
-        if finding.code == "GAE302" and pure and self.index.missing_roots:
-            missing = ", ".join(f"`{m}/`" for m in self.index.missing_roots[:2])
-            return _lower(finding, Severity.INFO, f"assumed vendored in {missing}, which is not in the "
-                                                  "checkout: a build step fills it")
+        library = (finding.cause or "").partition(":")[2] if (finding.cause or "").startswith("library:") else ""
+        if finding.code != "GAE302" or LIBRARIES.get(library, {}).get("c_extension"):
+            return True         # compiled code: vendoring cannot provide it
+        if self.build_filled:
+            first = self.build_filled[0]
+            shown = ", ".join(f"`{d.path}/`" for d in self.build_filled[:2])
+            names = (library, *catalogue.pip_names_of(library))
+            return _lower(finding, Severity.INFO, f"assumed vendored in {shown}, which {first.state}: "
+                                                  f"{first.filled_by(names)}")
+        if self.bazel is not None:
+            return _lower(finding, Severity.INFO, f"assumed supplied by the Bazel build (`{self.bazel}`): its "
+                                                  "third-party packages come from the workspace, not the checkout")
         return True
 
 
@@ -239,7 +251,8 @@ def build(app, files: List[str], python_files: Set[str], facts_of: Callable[[str
     (relative to ``root``, the app root unless its handlers import from an
     ancestor) and the facts of its Python files."""
     root = root or app.root
-    index = ModuleIndex(files, root)
+    workspace = buildsteps.bazel_workspace(app.root, files)
+    index = ModuleIndex(files, root, implicit_packages=workspace is not None)
     entries, notes = entry_points(app.app, app.root)
     graph = graph_mod.build(index, entries, facts_of, python_files, root)
     production = Production(root, index, graph, entries, notes, facts_of, python_files)
@@ -250,10 +263,22 @@ def build(app, files: List[str], python_files: Set[str], facts_of: Callable[[str
     if entries and not graph.entries and any(not e.sdk for e in entries):
         production.notes.append("no handler script resolves in the checkout, so gaelint cannot tell which code "
                                 "production runs: every finding keeps its rule's severity")
+    if workspace is not None:
+        production.bazel = Path(os.path.relpath(workspace, app.root)).as_posix()
+    production.build_filled = buildsteps.filled_dirs(app.root, root, index.missing_roots, index.empty_roots)
     if index.missing_roots:
         production.notes.append(
             f"{', '.join(m + '/' for m in index.missing_roots)} is put on sys.path but is not in the checkout "
             "(a build step fills it): imports of libraries it may hold are assumed vendored")
+    for filled in production.build_filled:
+        if filled.in_checkout:
+            production.notes.append(f"{filled.path}/ is put on sys.path and {filled.state} ({filled.filled_by()}):"
+                                    " imports of libraries it may hold are assumed vendored")
+    if workspace is not None:
+        production.notes.append(
+            f"built with Bazel (`{production.bazel}`): the build creates the "
+            "missing `__init__.py` files, so directories holding Python are packages, and imports of libraries "
+            "the checkout lacks are assumed to come from the workspace")
     return production
 
 

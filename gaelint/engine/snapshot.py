@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
 from gaelint import reading
+from gaelint.app import buildsteps
 from gaelint.findings import Finding, Step
 
 from .cache import MISSING, ResultCache, decode_finding, encode_finding
@@ -40,7 +41,9 @@ def key(cache: ResultCache, app, all_files: bool, checked: List[Path]) -> Option
         h.update(os.fsencode(str(path)) + b"\1")
     deployed = set(app.deploy.files)
     configs = [c.path for c in [app.config, *getattr(app.app, "service_configs", ())] if c is not None]
-    extra = sorted(p for p in (*configs, app.root / ".gcloudignore") if p not in deployed)
+    # build scripts, requirements files and Bazel markers decide what a build adds (app.buildsteps)
+    extra = sorted({p for p in (*configs, app.root / ".gcloudignore", *buildsteps.inputs(app.root))
+                    if p not in deployed})
     for path in [*app.deploy.files, *extra]:
         try:
             data = reading.read_bytes(path, _MAX_FILE_BYTES)
