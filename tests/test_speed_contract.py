@@ -221,3 +221,19 @@ def test_a_pre_commit_run_the_cache_answers_never_imports_libcst(tmp_path):
     (warm, out) = loaded("check", main)
     assert warm == ["False", "1"] and "GAE201" in out, "the cache answers: findings, and no libcst"
     assert loaded("rules")[0] == ["False", "0"]
+
+
+def test_every_fixture_app_from_the_cache_and_from_snapshots_equals_a_fresh_run(tmp_path):
+    """Every shortcut at once on every fixture: the first run fills the
+    per-file cache and the apps' snapshots, the second is answered by them."""
+    ruleset = select_rules(Config())
+
+    def seen(result):
+        return ([_key(f) + (tuple((str(s.path), s.line, s.what) for s in f.reached_from),) for f in result.findings],
+                result.notices)
+
+    fresh = run(APPS, ruleset, Config(), jobs=1)
+    cache = ResultCache(tmp_path / "cache", engine_fingerprint(ruleset.codes))
+    first, second = (run(APPS, ruleset, Config(), jobs=1, cache=cache) for _ in range(2))
+    assert first.from_cache == 0 and second.from_cache > 0
+    assert seen(first) == seen(second) == seen(fresh)
