@@ -46,6 +46,9 @@ class LibraryNotDeclared(ImportRule):
         `google.protobuf` for protobuf, `concurrent.futures` for futures,
         `pkg_resources` for setuptools, `endpoints`, `enum`, ...) while app.yaml does not
         enable it. The fix names the entry to add with the catalogue's latest version.
+        Each service yaml is its own runtime configuration: a module that another python27
+        service (worker.yaml) imports at start-up needs the library in that yaml too; an
+        import only a function of that service runs is info.
 
         Not flagged: the libraries enabled by default (webapp2, webob, yaml, six, pytz,
         protorpc, werkzeug); companions that a listed library brings along (listing jinja2
@@ -148,9 +151,9 @@ class LibraryNotDeclared(ImportRule):
         if CATALOGUE_C_LIBRARIES.intersection(libs):
             return None                 # psycopg2, ujson: GAE303 reports them
         enabled = catalogue.enabled(ctx.app)
-        if any(lib in enabled for lib in libs):
-            return None
         first = libs[0]
+        if any(lib in enabled for lib in libs):
+            return self._missing_in_another_service(first, libs, ctx)
         replacement = catalogue.instead(first)
         if replacement is not None:
             gone = catalogue.decommissioned(first, LIBRARIES[first]["latest"]) or {}
@@ -179,6 +182,26 @@ class LibraryNotDeclared(ImportRule):
         fixable = config is not None and config.error is None and not misnamed
         return first, {"library": first, "entry": _entry(first), "more": f" ({'; '.join(more)})" if more else "",
                        "fix_data": {"library": first} if fixable else None}
+
+    @staticmethod
+    def _missing_in_another_service(first: str, libs, ctx):
+        """app.yaml enables the library, another python27 service yaml of the
+        app does not: a finding about that service, which the production
+        model keeps only where that service's handlers import the module at
+        start-up (``cause`` ends with ``@<yaml>``)."""
+        main_service = getattr(ctx.app.config, "service", None) or "default"
+        for config in service_configs(ctx.app):
+            if (getattr(config, "service", None) or "default") == main_service:
+                continue    # app.yaml itself, or a variant of it (dev.yaml) deployed instead of it
+            if any(lib in catalogue.enabled(ctx.app, config) for lib in libs):
+                continue
+            yaml_name = config.path.name
+            return f"{first}@{yaml_name}", {
+                "library": first, "entry": _entry(first), "yaml": yaml_name,
+                "message": "`{statement}` needs the `{library}` library, which {yaml} does not enable under "
+                           "`libraries:` (app.yaml does)",
+                "fix": "Add {entry} under `libraries:` in {yaml}"}
+        return None
 
     @classmethod
     def fix_app_yaml(cls, finding, app):

@@ -132,11 +132,13 @@ def _version_key(version: str):
     return out
 
 
-def enabled(app) -> Dict[str, str]:
-    """{library: how it is enabled} for an app: 'listed', 'required by X'
-    or 'enabled by default' (cached per app)."""
+def enabled(app, config=None) -> Dict[str, str]:
+    """{library: how it is enabled} for an app's app.yaml (or another of its
+    service yamls, ``config``): 'listed', 'required by X' or 'enabled by
+    default' (cached per app and yaml)."""
+    config = config if config is not None else app.config
+
     def compute() -> Dict[str, str]:
-        config = app.config
         entries = list(getattr(config, "libraries", None) or ())
         out: Dict[str, str] = {}
         for e in entries:
@@ -150,4 +152,4 @@ def enabled(app) -> Dict[str, str]:
             if lib["default"]:
                 out.setdefault(name, "enabled by default")
         return out
-    return app.memo("catalogue.enabled", compute)
+    return app.memo(f"catalogue.enabled:{getattr(config, 'path', None)}", compute)

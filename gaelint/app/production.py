@@ -66,6 +66,7 @@ class Production:
     # sys.path directories a build step fills (missing, or placeholders)
     build_filled: List[buildsteps.FilledDir] = field(default_factory=list)
     bazel: Optional[str] = None     # the workspace marker of a Bazel-built app, relative to the app root
+    _service_graphs: Dict[str, graph_mod.Graph] = field(default_factory=dict)   # one service yaml's entries
 
     # -- what a file is ---------------------------------------------------
     def third_party(self, rel: str) -> Optional[str]:
@@ -104,9 +105,9 @@ class Production:
         """A file's path relative to the model's root."""
         return Path(os.path.relpath(os.path.abspath(path), self.root)).as_posix()
 
-    def chain(self, rel: str) -> Tuple[Step, ...]:
+    def chain(self, rel: str, graph: Optional[graph_mod.Graph] = None) -> Tuple[Step, ...]:
         steps = []
-        for path, line, what in self.graph.chain(rel):
+        for path, line, what in (graph or self.graph).chain(rel):
             steps.append(Step(Path(path) if os.path.isabs(path) else self.root / path, line, what))
         return tuple(steps)
 
@@ -119,6 +120,8 @@ class Production:
             verdict = self._import_verdict(finding, rel)
             if verdict is not True:
                 return verdict or None
+            if finding.cause and "@" in finding.cause:
+                return self._service_verdict(finding, rel, finding.cause.rsplit("@", 1)[1])
         if not self.graph.entries:
             return finding      # no handler resolves: what production runs is unknown
         if not self.graph.reached(rel) and rel in self.other_runtime:
@@ -147,6 +150,23 @@ class Production:
                     f"{finding.message} [nothing in the app calls or names `{enclosing[2]}()`, "
                     "though production imports this module]"))
         return finding
+
+    def _service_verdict(self, finding: Finding, rel: str, yaml_name: str) -> Optional[Finding]:
+        """A library another service yaml lacks: an error where that
+        service's handlers import the module at start-up, info where only a
+        function it may never run imports it, nothing where it never goes."""
+        graph = self._service_graphs.get(yaml_name)
+        if graph is None:
+            entries = [e for e in self.entries if e.service in (yaml_name, "")]    # "": appengine_config.py
+            graph = self._service_graphs[yaml_name] = graph_mod.build(
+                self.index, entries, self.facts_of, self.python_files, self.root)
+        edges = graph.edges.get(rel, ())
+        if not graph.reached(rel) or (edges and all(e.guarded for e in edges)):
+            return None     # that service never loads it, or its import is inside try/except ImportError
+        if rel in graph.unconditional and self.enclosing_def(rel, finding.line) is None:
+            return finding.with_(reached_from=self.chain(rel, graph))
+        return _lower(finding.with_(reached_from=self.chain(rel, graph)), Severity.INFO,
+                      f"{yaml_name}'s handlers import this module only when a function runs")
 
     def _unreached(self, finding: Finding, rel: str) -> Finding:
         dotted = self.index.dotted_name(rel) or ""
