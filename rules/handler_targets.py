@@ -15,6 +15,7 @@ from __future__ import annotations
 import difflib
 from typing import List, Optional, Tuple
 
+from gaelint.app import untracked
 from gaelint.findings import Severity
 from gaelint.knowledge import table
 from gaelint.registry import AppRule, Invalid, Valid
@@ -63,7 +64,11 @@ class HandlerNotFound(AppRule):
 
         Scripts of the SDK (`google.appengine...`, `$PYTHON_LIB/...`) are the runtime's.
         A handler whose URL pattern an earlier handler always matches first never runs:
-        its missing target is reported at info.
+        its missing target is reported at info. A module the checkout lacks but the
+        deploying tree may hold is a warning that says why: a `sys.path` directory a build
+        step fills, a directory `.gitignore` lists (untracked, yet uploaded unless
+        `.gcloudignore` includes that `.gitignore`), an empty directory (a git submodule
+        not checked out).
     """
     why = """
         The runtime imports a WSGI path at the first request that reaches the handler
@@ -164,6 +169,8 @@ class HandlerNotFound(AppRule):
             elif production.graph.uncertain:
                 rel, line = production.graph.uncertain[0]
                 unseen = f"unless the directory {rel}:{line} puts on sys.path (gaelint cannot read which) provides it"
+            else:
+                unseen = untracked.why_absent(production.root, missing) or ""
             if unseen:
                 # a sys.path entry gaelint cannot see might hold it: likely, not certain
                 problem += f" [{unseen}]"
@@ -195,6 +202,10 @@ class HandlerNotFound(AppRule):
             hint = f"Add `{rel[:-len('__init__.py')]}{attr}.py` defining `{parts[-1]}`, or fix the path"
         else:
             hint = f"Define `{attr}` in `{rel}` (e.g. `{attr} = webapp2.WSGIApplication(...)`), or fix the path"
+        unseen = untracked.why_absent(production.root, rel[:-len("/__init__.py")].split("/") + [attr]) \
+            if package else None
+        if unseen:
+            return f"{problem} [{unseen}]", hint, Severity.WARNING
         return problem, hint
 
 

@@ -7,7 +7,6 @@ gaelint/app/catalogue.py.
 """
 from __future__ import annotations
 
-import difflib
 from typing import List, Optional
 
 from gaelint.app import catalogue
@@ -17,9 +16,9 @@ from gaelint.registry import AppRule, Invalid, Valid
 
 from .handler_scripts import service_configs
 from .imports import CATALOGUE_C_LIBRARIES, ImportRule
-from .library_edits import acceptable, add_companions, add_library, entries, listed, version_quote
+from .library_edits import (PIP_NAMES, acceptable, add_companions, add_library, entries, guess_name, rename,
+                            version_quote)
 
-PIP_NAMES = catalogue.DATA["pip_names"]["names"]
 PYTHON27_YAML = "runtime: python27\napi_version: 1\nthreadsafe: true\n\nhandlers:\n- url: /.*\n  script: main.app\n"
 
 
@@ -174,7 +173,7 @@ class LibraryNotDeclared(ImportRule):
             more.append("or " + ", ".join(_entry(n) for n in libs[1:]))
         misnamed = False
         for entry in getattr(ctx.app.config, "libraries", None) or ():
-            if entry.name and entry.name not in LIBRARIES and _guess(entry.name) == first:
+            if entry.name and entry.name not in LIBRARIES and guess_name(entry.name) == first:
                 more.append(f"app.yaml's `{entry.name}` entry is not a catalogue name: rename it")
                 misnamed = True
         config = ctx.app.config
@@ -304,7 +303,7 @@ class BadLibraryEntry(AppRule):
         self.app.report(self, self.path, line, what=what, fix=fix, severity=severity, fix_data=fix_data)
 
     def _unknown(self, e, line) -> None:
-        guess = _guess(e.name)
+        guess = guess_name(e.name)
         hint = f"Did you mean `{guess}`? " if guess else ""
         # a PyPI name or another spelling of a catalogue name is renamed; a near miss is not
         exact = PIP_NAMES.get(e.name.lower()) or {n.lower(): n for n in LIBRARIES}.get(e.name.lower())
@@ -366,7 +365,7 @@ class BadLibraryEntry(AppRule):
             doc.delete(("libraries",), found[-1][0])
             return f"removed the duplicate {name} entry from libraries:"
         if action == "rename":
-            return _rename(doc, name, finding.fix_value("to"), found)
+            return rename(doc, name, finding.fix_value("to"), found)
         wanted = finding.fix_value("version")
         for index, entry in found:
             current = entry.get("version")
@@ -379,28 +378,3 @@ class BadLibraryEntry(AppRule):
                 return (f"{name}: {shown} -> \"{wanted}\""
                         + (f"; added {', '.join(extra)} under libraries:" if extra else ""))
         return None
-
-
-def _rename(doc, name: str, to: str, found) -> Optional[str]:
-    """``name: Pillow`` -> ``name: PIL``, and a version PIL supports."""
-    if not found or to in listed(doc):
-        return None
-    index, entry = found[0]
-    doc.set(("libraries", index), "name", to)
-    done = f"renamed the {name} entry of libraries: to {to}"
-    if not acceptable(to, entry.get("version")):
-        best = catalogue.recommended(to)
-        doc.set(("libraries", index), "version", best, quote=version_quote(doc))
-        done += f' (version "{best}")'
-    return done
-
-
-def _guess(name: str) -> Optional[str]:
-    """The catalogue name closest to an unknown one (pip name, case, spelling)."""
-    lower = {n.lower(): n for n in LIBRARIES}
-    key = name.lower()
-    guess = PIP_NAMES.get(key) or lower.get(key)
-    if guess is None:
-        close = difflib.get_close_matches(key, list(lower), n=1, cutoff=0.6)
-        guess = lower[close[0]] if close else None
-    return guess

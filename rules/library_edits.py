@@ -6,6 +6,7 @@ other versions use, at the versions gaelint/app/catalogue.py recommends.
 """
 from __future__ import annotations
 
+import difflib
 from typing import List, Optional
 
 from gaelint.app import catalogue
@@ -67,3 +68,31 @@ def add_companions(doc, name: str, version: str) -> List[str]:
                 added.append(entry)
                 todo.append((companion, chosen))
     return added
+
+
+PIP_NAMES = catalogue.DATA["pip_names"]["names"]
+
+
+def rename(doc, name: str, to: str, found) -> Optional[str]:
+    """``name: Pillow`` -> ``name: PIL``, and a version PIL supports."""
+    if not found or to in listed(doc):
+        return None
+    index, entry = found[0]
+    doc.set(("libraries", index), "name", to)
+    done = f"renamed the {name} entry of libraries: to {to}"
+    if not acceptable(to, entry.get("version")):
+        best = catalogue.recommended(to)
+        doc.set(("libraries", index), "version", best, quote=version_quote(doc))
+        done += f' (version "{best}")'
+    return done
+
+
+def guess_name(name: str) -> Optional[str]:
+    """The catalogue name closest to an unknown one (pip name, case, spelling)."""
+    lower = {n.lower(): n for n in LIBRARIES}
+    key = name.lower()
+    guess = PIP_NAMES.get(key) or lower.get(key)
+    if guess is None:
+        close = difflib.get_close_matches(key, list(lower), n=1, cutoff=0.6)
+        guess = lower[close[0]] if close else None
+    return guess

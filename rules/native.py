@@ -62,7 +62,7 @@ def _read_head(path) -> bytes:
         return b""
 
 
-_EXTENSION_MODULE_RE = re.compile(r"\.(so|pyd)(\.[0-9.]+)?$", re.I)
+_LINUX_EXTENSION_RE = re.compile(r"\.so(\.[0-9.]+)?$", re.I)
 
 
 class BinaryInDeploy(AppRule):
@@ -80,9 +80,10 @@ class BinaryInDeploy(AppRule):
         bytes are an ELF, Mach-O or PE header (an executable such as `bin/pngquant`, a
         library renamed `.bin`). The message names the package that contains it, for
         example `lib/fastjson/_speedups.so` in package `fastjson` of `lib/`. The finding is
-        about the file as a whole (no line). An extension module (`.so`, `.pyd`), which an
-        import would try and fail to load, is an error; an executable or a `.dll`/`.dylib`,
-        which Python code never loads, is a warning: it only costs upload time and quota.
+        about the file as a whole (no line). A Linux extension module (`.so`), which an
+        import would try and fail to load, is an error; a Windows one (`.pyd`: imports on
+        Linux never look for that suffix), an executable or a `.dll`/`.dylib`, which Python
+        code never loads there, is a warning: it only costs upload time and quota.
 
         Files with a text or media extension (`.py`, `.html`, `.png`, ...) are not opened.
     """
@@ -138,10 +139,11 @@ class BinaryInDeploy(AppRule):
                 mods = app_modules(app)
             rel = app.relpath(path)
             owner, fix = self._owner(mods, rel)
-            # An extension module (.so, .pyd) is what an import would try and
-            # fail to load; an executable or a .dll/.dylib is never loaded by
-            # Python code, it only costs upload time and quota.
-            severity = Severity.ERROR if _EXTENSION_MODULE_RE.search(rel) else Severity.WARNING
+            # A Linux extension module (.so) is what an import would try and
+            # fail to load; a Windows one (.pyd: Linux imports never look for
+            # that suffix), an executable or a .dll/.dylib is never loaded by
+            # Python code on App Engine, it only costs upload time and quota.
+            severity = Severity.ERROR if _LINUX_EXTENSION_RE.search(rel) else Severity.WARNING
             app.report(self, path, None, severity=severity, file=rel, kind=kind, owner=owner, fix=fix)
 
     @staticmethod

@@ -257,6 +257,17 @@ def test_compiled_file_detection():
     assert sorted(Path(f.path).name for f in found) == ["convert.exe.bin", "x.SO.1"]
 
 
+def test_a_linux_extension_module_is_an_error_a_windows_one_a_warning():
+    """Imports on Linux look for `.so` (and `module.so`), never `.pyd`: a
+    vendored package's `_speedups.pyd` is dead weight in the upload."""
+    example = Invalid("", files={"lib/logbook/__init__.py": "", "lib/logbook/_speedups.pyd": b"MZ",
+                                 "lib/simplejson/__init__.py": "", "lib/simplejson/_speedups.so": ELF_HEADER},
+                      lines=(None, None))
+    found = run_example(get("GAE304"), example)
+    assert sorted((Path(f.path).name, str(f.severity)) for f in found) == [
+        ("_speedups.pyd", "warning"), ("_speedups.so", "error")]
+
+
 YAML = "runtime: python27\napi_version: 1\nthreadsafe: true\nhandlers:\n- url: /.*\n  script: main.app\n"
 
 

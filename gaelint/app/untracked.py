@@ -1,0 +1,78 @@
+"""Why a module a handler names may exist where the app is deployed from,
+though the checkout gaelint reads does not hold it.
+
+A developer's tree holds more than git does: a library kept untracked
+(`.gitignore` lists `/mapreduce`), a git submodule that a plain checkout
+leaves as an empty directory. gcloud uploads the developer's tree, not git's,
+so a handler naming such a module is likely fine: GAE407 says so at warning
+instead of failing the deploy. Unless `.gcloudignore` includes the app
+directory's `.gitignore`: then gcloud skips what it lists too, and the
+handler really is missing.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import List, Optional
+
+from pathspec import GitIgnoreSpec
+
+from gaelint import reading
+
+_MAX_LEVELS = 8             # .gitignore files read from the app root upwards
+_MAX_BYTES = 1_000_000
+
+
+def why_absent(app_root: Path, parts: List[str]) -> Optional[str]:
+    """Why the module ``parts`` (a dotted path as a list, relative to the
+    app root) may exist in the deploying tree; None when nothing says so."""
+    for cut in range(1, len(parts) + 1):
+        directory = app_root.joinpath(*parts[:cut])
+        if directory.is_dir() and not _holds_files(directory):
+            return (f"`{'/'.join(parts[:cut])}/` is empty in the checkout (a git submodule not checked out, "
+                    "or a build step fills it)")
+    # gcloud applies the app directory's .gitignore when .gcloudignore includes it
+    applied = app_root / ".gitignore" if _gcloudignore_includes_gitignore(app_root) else None
+    targets = ["/".join(parts) + ".py", "/".join(parts) + "/", "/".join(parts[:1]) + "/"]
+    current = app_root
+    for _ in range(_MAX_LEVELS):
+        spec = _gitignore(current / ".gitignore") if current / ".gitignore" != applied else None
+        if spec is not None:
+            prefix = os.path.relpath(app_root, current).replace(os.sep, "/")
+            prefix = "" if prefix == "." else prefix + "/"
+            if any(spec.match_file(prefix + t) for t in targets):
+                shown = os.path.relpath(current / ".gitignore", app_root).replace(os.sep, "/")
+                return f"`{shown}` lists it: it may be in the deploying tree, untracked by git"
+        if (current / ".git").exists() or current.parent == current:
+            break
+        current = current.parent
+    return None
+
+
+def _holds_files(directory: Path) -> bool:
+    try:
+        for _, _, files in os.walk(directory):
+            if files:
+                return True
+    except OSError:
+        return True
+    return False
+
+
+def _gitignore(path: Path) -> Optional[GitIgnoreSpec]:
+    try:
+        lines = reading.read_text(path, limit=_MAX_BYTES).splitlines()
+    except OSError:
+        return None
+    try:
+        return GitIgnoreSpec.from_lines([line for line in lines if line.strip() and not line.startswith("#")])
+    except Exception:  # noqa: BLE001 - a line pathspec rejects: no answer rather than a crash
+        return None
+
+
+def _gcloudignore_includes_gitignore(app_root: Path) -> bool:
+    try:
+        text = reading.read_text(app_root / ".gcloudignore", limit=_MAX_BYTES)
+    except OSError:
+        return False
+    return any(line.strip().replace(" ", "") == "#!include:.gitignore" for line in text.splitlines())
