@@ -353,3 +353,41 @@ def test_a_warm_run_sees_a_build_script_change_outside_the_deploy(tmp_path):
     assert endpoints_reason() == ("info", " [assumed vendored in `lib/`, which holds no Python in the checkout: "
                                           "a build step fills it; deploy_requirements.txt lists "
                                           "`google-endpoints`]")
+
+
+def test_a_helper_that_appengine_config_calls_with_sys_path_puts_its_directory_on_it():
+    """`_add_third_party(sys.path, _ROOT)`: the helper's `path_list.insert(0, ...)`
+    is a sys.path edit, with the caller's arguments."""
+    _, got = findings(APPS / "path_helper")
+    assert {key: str(f.severity) for key, f in got.items()} == {
+        ("third_party/reportcache/__init__.py", 9, "GAE201"): "error",
+        ("third_party/reportcache/__init__.py", 10, "GAE201"): "error",
+    }
+    finding = got[("third_party/reportcache/__init__.py", 10, "GAE201")]
+    assert finding.message.endswith("[third-party code (in `third_party/`); the app uses `store` at main.py:10]")
+    assert chain(finding) == [("app.yaml", 7, "main.app"), ("main.py", 3, "reportcache")]
+
+
+def test_the_fallback_of_an_import_python27_always_has_is_not_production_code(tmp_path):
+    """`try: import json` / `except ImportError:` ... on python27 json imports,
+    so what the except branch imports (django's simplejson) never loads."""
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "app.yaml").write_text("runtime: python27\napi_version: 1\nthreadsafe: true\n"
+                                  "handlers:\n- url: /.*\n  script: main.app\n")
+    (app / "main.py").write_text(
+        "import webapp2\n\n"
+        "try:\n    import json as simplejson\nexcept ImportError:\n"
+        "    try:\n        import simplejson\n    except ImportError:\n"
+        "        from django.utils import simplejson\n\n"
+        "try:\n    from lxml import etree\nexcept ImportError:\n    from xml.etree import cElementTree as etree\n\n"
+        "try:\n    import ujson as fast_json\nexcept ImportError:\n    from django.utils import simplejson as fast_json\n\n"
+        "app = webapp2.WSGIApplication([])\n")
+    _, got = findings(app)
+    assert {key: str(f.severity) for key, f in got.items()} == {
+        ("main.py", 9, "GAE302"): "info",     # behind `import json`, which python27 has
+        ("main.py", 19, "GAE302"): "error",   # behind ujson, which it does not: this fallback runs
+    }
+    assert got[("main.py", 9, "GAE302")].message.endswith(
+        "[not production code: it only runs if the imports of the `try` on line 3 fail, "
+        "and the python27 runtime provides those modules]")

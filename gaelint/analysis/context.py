@@ -32,7 +32,7 @@ from . import names as _names
 from gaelint.findings import Finding, Severity, fix_pairs, format_template
 from gaelint.knowledge import table
 from .values import NO_EXTERNALS, UNKNOWN, Externals, Values
-from .walk import MAIN_GUARD, SDK_GUARD, Binding, Model, Scope, Site, dotted_name
+from .walk import FALLBACK_GUARD, MAIN_GUARD, SDK_GUARD, Binding, Model, Scope, Site, dotted_name
 from .walk import lookup as _lookup
 from .walk import method_class as _method_class
 
@@ -315,6 +315,9 @@ class FileContext(Values):
                     why = "it only runs when the module is executed as a script (`if __name__ == '__main__':`) and no handler runs it as a CGI script"
                 elif kind == SDK_GUARD:
                     why = f"it only runs where importing the App Engine SDK fails (the `except`{where})"
+                elif kind == FALLBACK_GUARD:
+                    why = (f"it only runs if the imports of the `try`{where} fail, and the python27 runtime "
+                           "provides those modules")
                 else:
                     why = f"it is behind an off-App-Engine check{where} (SERVER_SOFTWARE / APPENGINE_RUNTIME / platform)"
                 message = f"{message} [not production code: {why}]"

@@ -73,6 +73,7 @@ class _Collector:
         self.refs: List[list] = []
         self.dynamic: List[list] = []
         self.loadable: List[list] = []
+        self.module_calls: Dict[str, List[ast.Call]] = {}
         self.edits: List[list] = []
         self.calls: List[list] = []
         self.defs: List[list] = []
@@ -91,6 +92,7 @@ class _Collector:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 self.local_defs.add(node.name)
         self.env.learn(tree.body)
+        self.module_calls = paths.module_level_calls(tree, self.local_defs)
         # (statement, where, scope, top, function-local path env)
         stack: List[Tuple[ast.AST, str, str, bool, Optional[paths.Env]]] = [
             (node, "", "", True, None) for node in reversed(tree.body)]
@@ -119,6 +121,8 @@ class _Collector:
                 heads += [*node.args.defaults, *[d for d in node.args.kw_defaults if d is not None]]
                 inner_env = paths.Env(parent=local or self.env)
                 inner_env.learn(node.body)
+                if top:
+                    paths.bind_arguments(node, self.module_calls.get(node.name, []), inner_env)
             for expr in heads:
                 self._expression(expr, where, scope, local)
             return [(child, where, qual, False, inner_env) for child in node.body]
@@ -318,6 +322,9 @@ class _Collector:
 
     def _call(self, call: ast.Call, where: str, scope: str, local) -> None:
         name = dotted(call.func) or ""
+        head, dot, rest = name.partition(".")
+        if local is not None and head in local.sys_path_names:    # a parameter the caller passed sys.path to
+            name = "sys.path" + dot + rest
         if isinstance(call.func, ast.Attribute):
             self.methods.add(call.func.attr)
         if name.rpartition(".")[2] in django_names.CALLS:

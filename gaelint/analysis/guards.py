@@ -203,6 +203,33 @@ def imports_the_sdk(body) -> bool:
     return False
 
 
+ALWAYS_IMPORTABLE = frozenset(table("guards")["always_importable"]["modules"])
+
+
+def imports_what_python27_has(body) -> bool:
+    """A ``try:`` body of nothing but ``import X`` (``from pkg import mod``)
+    of standard modules the python27 runtime always provides (``import json
+    as simplejson``): its ``except ImportError`` never runs in production."""
+    statements = getattr(body, "body", ())
+    if not statements:
+        return False
+    for stmt in statements:
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            return False
+        for small in stmt.body:
+            if isinstance(small, cst.Import):
+                names = [dotted_name(a.name) for a in small.names]
+            elif isinstance(small, cst.ImportFrom) and small.module is not None and not small.relative \
+                    and not isinstance(small.names, cst.ImportStar):
+                # `from xml.etree import cElementTree`: only when each name is a module itself
+                names = [f"{dotted_name(small.module)}.{dotted_name(a.name)}" for a in small.names]
+            else:
+                return False
+            if not all(name in ALWAYS_IMPORTABLE for name in names):
+                return False
+    return True
+
+
 def catches_import_error(handler: cst.ExceptHandler) -> bool:
     """An ``except ImportError`` (or bare/Exception) whose body does more
     than re-raise: the import is optional or has a fallback."""

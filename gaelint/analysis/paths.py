@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import ast
 import posixpath
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Set, Tuple
 
 from .astutil import dotted
 
@@ -36,6 +36,7 @@ class Env:
         self.parent = parent
         self.exprs: Dict[str, List[ast.AST]] = {}
         self.strings: Dict[str, List[str]] = {}
+        self.sys_path_names: Set[str] = set()      # parameters bound to sys.path by the only caller
 
     def learn(self, body) -> None:
         stack = list(body)
@@ -181,3 +182,28 @@ def resolve(value: str, module_dir: str) -> Optional[str]:
 
 def _name(node) -> str:
     return dotted(node) or ""
+
+
+def module_level_calls(tree: ast.Module, functions) -> Dict[str, List[ast.Call]]:
+    """{function: its calls} for the module's own ``functions`` called at module level."""
+    out: Dict[str, List[ast.Call]] = {}
+    for node in tree.body:
+        value = node.value if isinstance(node, (ast.Expr, ast.Assign)) else None
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id in functions:
+            out.setdefault(value.func.id, []).append(value)
+    return out
+
+
+def bind_arguments(function: ast.FunctionDef, calls: List[ast.Call], env: Env) -> None:
+    """A helper the module calls once at import time with known arguments
+    (``_add_lib(sys.path, _HERE)``): its parameters take them, so the
+    sys.path edits it makes are read like the module's own."""
+    if len(calls) != 1:
+        return
+    for param, arg in zip([a.arg for a in function.args.args], calls[0].args):
+        if isinstance(arg, ast.Starred):
+            break
+        if _name(arg) == "sys.path":
+            env.sys_path_names.add(param)
+        else:
+            env.exprs[param] = [arg]

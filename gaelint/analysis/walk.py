@@ -48,6 +48,7 @@ def _fields(cls: type) -> Tuple[str, ...]:
 MAIN_GUARD = "main"   # under `if __name__ == '__main__':`
 ENV_GUARD = "env"     # under a SERVER_SOFTWARE / APPENGINE_RUNTIME / platform check
 SDK_GUARD = "sdk"     # in the `except` of a `try:` that imports the App Engine SDK
+FALLBACK_GUARD = "fallback"   # in the `except ImportError` of a `try:` importing what python27 always has
 
 
 @dataclasses.dataclass
@@ -298,10 +299,11 @@ class _Walker:
         out = [(node.body, body_site)]
         handler_site = site
         if fallback and not site.guard and guards.imports_the_sdk(node.body):
-            # `try: from google.appengine.api import memcache` / `except ImportError:`
-            # the handler is the code that runs where the SDK is missing
+            # `try: from google.appengine.api import memcache` / `except ImportError:` runs off App Engine
             probe = next(h for h in node.handlers if guards.catches_import_error(h))
             handler_site = dataclasses.replace(site, guard=(SDK_GUARD, probe, site.top))
+        elif fallback and not site.guard and guards.imports_what_python27_has(node.body):   # `import json`
+            handler_site = dataclasses.replace(site, guard=(FALLBACK_GUARD, node, site.top))
         out.extend((h, handler_site) for h in node.handlers)
         if node.orelse is not None:     # runs only when the imports above worked
             out.append((node.orelse, body_site))
