@@ -189,18 +189,19 @@ class LibraryNotDeclared(ImportRule):
         model keeps only where that service's handlers import the module at
         start-up (``cause`` ends with ``@<yaml>``)."""
         main_service = getattr(ctx.app.config, "service", None) or "default"
-        for config in service_configs(ctx.app):
-            if (getattr(config, "service", None) or "default") == main_service:
-                continue    # app.yaml itself, or a variant of it (dev.yaml) deployed instead of it
-            if any(lib in catalogue.enabled(ctx.app, config) for lib in libs):
-                continue
-            yaml_name = config.path.name
-            return f"{first}@{yaml_name}", {
-                "library": first, "entry": _entry(first), "yaml": yaml_name,
-                "message": "`{statement}` needs the `{library}` library, which {yaml} does not enable under "
-                           "`libraries:` (app.yaml does)",
-                "fix": "Add {entry} under `libraries:` in {yaml}"}
-        return None
+        lacking = [config.path.name for config in service_configs(ctx.app)
+                   # app.yaml itself, or a variant of it (dev.yaml) deployed instead of it, is not another service
+                   if (getattr(config, "service", None) or "default") != main_service
+                   and not any(lib in catalogue.enabled(ctx.app, config) for lib in libs)]
+        if not lacking:
+            return None
+        # the production model picks the service whose handlers import the module
+        # (Production._service_verdict) and names it in place of the list
+        return f"{first}@{'|'.join(lacking)}", {
+            "library": first, "entry": _entry(first), "yaml": "|".join(lacking),
+            "message": "`{statement}` needs the `{library}` library, which {yaml} does not enable under "
+                       "`libraries:` (app.yaml does)",
+            "fix": "Add {entry} under `libraries:` in {yaml}"}
 
     @classmethod
     def fix_app_yaml(cls, finding, app):

@@ -237,3 +237,31 @@ def test_every_fixture_app_from_the_cache_and_from_snapshots_equals_a_fresh_run(
     first, second = (run(APPS, ruleset, Config(), jobs=1, cache=cache) for _ in range(2))
     assert first.from_cache == 0 and second.from_cache > 0
     assert seen(first) == seen(second) == seen(fresh)
+
+
+def test_snapshots_follow_what_a_missing_handler_and_an_outside_include_depend_on(tmp_path):
+    repo = tmp_path / "repo"
+    app = repo / "app"
+    (repo / "common").mkdir(parents=True)
+    app.mkdir()
+    (repo / ".git").mkdir()
+    (app / "app.yaml").write_text("runtime: python27\napi_version: 1\nthreadsafe: true\nincludes:\n"
+                                  "- ../common/tasks.yaml\nhandlers:\n- url: /.*\n  script: main.app\n")
+    (app / "main.py").write_text("import webapp2\napp = webapp2.WSGIApplication([])\n")
+    include = repo / "common" / "tasks.yaml"
+    include.write_text("handlers:\n- url: /tasks/.*\n  script: main.app\n")
+    cache = tmp_path / "cache"
+
+    def gae407():
+        warm = [(f["code"], f["severity"]) for f in _report(app, cache)["findings"] if f["code"] == "GAE407"]
+        assert warm == [(f["code"], f["severity"]) for f in _report(app, cache, "--no-cache")["findings"]
+                        if f["code"] == "GAE407"]
+        return warm
+
+    assert gae407() == [] and gae407() == []                    # the second run is a snapshot
+    include.write_text("handlers:\n- url: /tasks/.*\n  script: taskqueue_lib.main.APP\n")
+    assert gae407() == [("GAE407", "error")]                    # the include outside the app changed
+    (repo / ".gitignore").write_text("/app/taskqueue_lib/\n")
+    assert gae407() == [("GAE407", "warning")]                  # the repository keeps it untracked
+    (repo / ".gitignore").unlink()
+    assert gae407() == [("GAE407", "error")]

@@ -61,3 +61,26 @@ def test_an_empty_submodule_directory_is_a_warning(tmp_path):
 def test_a_module_nothing_explains_stays_an_error(tmp_path):
     app = _app(tmp_path, gitignore="*.pyc\nbuild/\n")
     assert _gae407(app) == [(7, "error", MISSING)]
+
+
+def test_an_app_inside_a_directory_gitignore_lists_is_the_uploaded_tree(tmp_path):
+    """`dist/` is ignored by the repository, and the app is built into it:
+    the checkout gaelint reads is what uploads, so a typo stays an error."""
+    repo = tmp_path / "repo"
+    app = repo / "dist" / "app"
+    app.mkdir(parents=True)
+    (repo / ".git").mkdir()
+    (repo / ".gitignore").write_text("dist/\n")
+    (app / "app.yaml").write_text(APP_YAML)
+    (app / "main.py").write_text(MAIN)
+    assert _gae407(app) == [(7, "error", MISSING)]
+
+
+def test_an_ignored_directory_the_checkout_holds_does_not_explain_what_it_lacks(tmp_path):
+    app = _app(tmp_path, gitignore="/app/taskqueue_lib/\n")
+    (app / "taskqueue_lib").mkdir()
+    (app / "taskqueue_lib" / "__init__.py").write_text("")
+    assert _gae407(app) == [(7, "error", "handler script `taskqueue_lib.main.APP`: `taskqueue_lib/__init__.py` "
+                                          "defines no `main` at module level, and no module `taskqueue_lib.main` "
+                                          "is uploaded: there is no `taskqueue_lib/main.py` or "
+                                          "`taskqueue_lib/main/__init__.py`")]

@@ -151,22 +151,31 @@ class Production:
                     "though production imports this module]"))
         return finding
 
-    def _service_verdict(self, finding: Finding, rel: str, yaml_name: str) -> Optional[Finding]:
-        """A library another service yaml lacks: an error where that
-        service's handlers import the module at start-up, info where only a
-        function it may never run imports it, nothing where it never goes."""
+    def _service_verdict(self, finding: Finding, rel: str, yaml_names: str) -> Optional[Finding]:
+        """A library other service yamls lack (``a.yaml|b.yaml``): an error
+        where one's handlers import the module at start-up, info where only a
+        function it may never run imports it, nothing where none goes."""
+        lowered = None
+        for yaml_name in yaml_names.split("|"):
+            graph = self._service_graph(yaml_name)
+            edges = graph.edges.get(rel, ())
+            if not graph.reached(rel) or (edges and all(e.guarded for e in edges)):
+                continue    # that service never loads it, or its import is inside try/except ImportError
+            named = finding.with_(message=finding.message.replace(yaml_names, yaml_name),
+                                  fix=finding.fix.replace(yaml_names, yaml_name), reached_from=self.chain(rel, graph))
+            if rel in graph.unconditional and self.enclosing_def(rel, finding.line) is None:
+                return named
+            lowered = lowered or _lower(named, Severity.INFO,
+                                        f"{yaml_name}'s handlers import this module only when a function runs")
+        return lowered
+
+    def _service_graph(self, yaml_name: str) -> graph_mod.Graph:
         graph = self._service_graphs.get(yaml_name)
         if graph is None:
             entries = [e for e in self.entries if e.service in (yaml_name, "")]    # "": appengine_config.py
             graph = self._service_graphs[yaml_name] = graph_mod.build(
                 self.index, entries, self.facts_of, self.python_files, self.root)
-        edges = graph.edges.get(rel, ())
-        if not graph.reached(rel) or (edges and all(e.guarded for e in edges)):
-            return None     # that service never loads it, or its import is inside try/except ImportError
-        if rel in graph.unconditional and self.enclosing_def(rel, finding.line) is None:
-            return finding.with_(reached_from=self.chain(rel, graph))
-        return _lower(finding.with_(reached_from=self.chain(rel, graph)), Severity.INFO,
-                      f"{yaml_name}'s handlers import this module only when a function runs")
+        return graph
 
     def _unreached(self, finding: Finding, rel: str) -> Finding:
         dotted = self.index.dotted_name(rel) or ""

@@ -26,27 +26,50 @@ _MAX_BYTES = 1_000_000
 def why_absent(app_root: Path, parts: List[str]) -> Optional[str]:
     """Why the module ``parts`` (a dotted path as a list, relative to the
     app root) may exist in the deploying tree; None when nothing says so."""
-    for cut in range(1, len(parts) + 1):
-        directory = app_root.joinpath(*parts[:cut])
-        if directory.is_dir() and not _holds_files(directory):
-            return (f"`{'/'.join(parts[:cut])}/` is empty in the checkout (a git submodule not checked out, "
+    present = 0         # how many leading parts are directories of the checkout
+    while present < len(parts) and app_root.joinpath(*parts[:present + 1]).is_dir():
+        present += 1
+        if not _holds_files(app_root.joinpath(*parts[:present])):
+            return (f"`{'/'.join(parts[:present])}/` is empty in the checkout (a git submodule not checked out, "
                     "or a build step fills it)")
+    if present == len(parts):
+        return None
     # gcloud applies the app directory's .gitignore when .gcloudignore includes it
     applied = app_root / ".gitignore" if _gcloudignore_includes_gitignore(app_root) else None
-    targets = ["/".join(parts) + ".py", "/".join(parts) + "/", "/".join(parts[:1]) + "/"]
+    first_missing = "/".join(parts[:present + 1])
+    for directory in _gitignore_dirs(app_root):
+        spec = _gitignore(directory / ".gitignore") if directory / ".gitignore" != applied else None
+        if spec is None:
+            continue
+        prefix = os.path.relpath(app_root, directory).replace(os.sep, "/")
+        prefix = "" if prefix == "." else prefix + "/"
+        # an ignored directory the checkout holds anyway: this tree has the
+        # untracked files, so they do not explain a missing module
+        held = [prefix.rstrip("/")] if prefix else []
+        held += [prefix + "/".join(parts[:k]) for k in range(1, present + 1)]
+        if any(spec.match_file(d + "/") for d in held if d):
+            continue
+        if spec.match_file(prefix + first_missing + ".py") or spec.match_file(prefix + first_missing + "/"):
+            shown = os.path.relpath(directory / ".gitignore", app_root).replace(os.sep, "/")
+            return f"`{shown}` lists it: it may be in the deploying tree, untracked by git"
+    return None
+
+
+def inputs(app_root: Path) -> List[Path]:
+    """The .gitignore files :func:`why_absent` reads (for a result cache's key)."""
+    return [d / ".gitignore" for d in _gitignore_dirs(app_root)]
+
+
+def _gitignore_dirs(app_root: Path) -> List[Path]:
+    """The app root and its parents up to the repository root."""
+    out = []
     current = app_root
     for _ in range(_MAX_LEVELS):
-        spec = _gitignore(current / ".gitignore") if current / ".gitignore" != applied else None
-        if spec is not None:
-            prefix = os.path.relpath(app_root, current).replace(os.sep, "/")
-            prefix = "" if prefix == "." else prefix + "/"
-            if any(spec.match_file(prefix + t) for t in targets):
-                shown = os.path.relpath(current / ".gitignore", app_root).replace(os.sep, "/")
-                return f"`{shown}` lists it: it may be in the deploying tree, untracked by git"
+        out.append(current)
         if (current / ".git").exists() or current.parent == current:
             break
         current = current.parent
-    return None
+    return out
 
 
 def _holds_files(directory: Path) -> bool:

@@ -18,11 +18,14 @@ from typing import Dict, List, Optional, Tuple
 
 from gaelint import reading
 from gaelint.app import buildsteps
+from gaelint.app.appyaml import load_app_config
+from gaelint.app.entrypoints import include_files
 from gaelint.findings import Finding, Step
 
 from .cache import MISSING, ResultCache, decode_finding, encode_finding
 
 KIND = "app"
+_MAX_INCLUDE_DEPTH = 4
 _MAX_FILE_BYTES = 64 * 1024 * 1024
 
 
@@ -41,8 +44,9 @@ def key(cache: ResultCache, app, all_files: bool, checked: List[Path]) -> Option
         h.update(os.fsencode(str(path)) + b"\1")
     deployed = set(app.deploy.files)
     configs = [c.path for c in [app.config, *getattr(app.app, "service_configs", ())] if c is not None]
-    # build scripts, requirements files and Bazel markers decide what a build adds (app.buildsteps)
-    extra = sorted({p for p in (*configs, app.root / ".gcloudignore", *buildsteps.inputs(app.root))
+    # build scripts, requirements files and Bazel markers decide what a build adds (app.buildsteps);
+    # `includes:` may name yamls outside the app
+    extra = sorted({p for p in (*configs, *_included(app), app.root / ".gcloudignore", *buildsteps.inputs(app.root))
                     if p not in deployed})
     for path in [*app.deploy.files, *extra]:
         try:
@@ -76,9 +80,22 @@ def load(cache: ResultCache, snapshot_key: str, root: Path) -> Optional[Tuple[Li
     return findings, list(value["notes"])
 
 
+def _included(app) -> List[Path]:
+    """The yamls the app's service yamls pull in through `includes:` (nested too)."""
+    out: List[Path] = []
+    todo = [c for c in [app.config, *getattr(app.app, "service_configs", ())] if c is not None]
+    for _ in range(_MAX_INCLUDE_DEPTH):
+        found = [path for config in todo for path, _ in include_files(config, app.root)]
+        out += found
+        todo = [loaded for loaded in map(load_app_config, (p for p in found if p.is_file())) if loaded.error is None]
+    return out
+
+
 def store(cache: ResultCache, snapshot_key: str, root: Path, findings: List[Finding], notes: List[str]) -> None:
     if any(f.code == "GAE002" for f in findings):
         return          # gaelint failed on something: never keep that
+    if any(f.code == "GAE407" for f in findings):
+        return          # a missing handler is judged by what the checkout lacks (.gitignore, empty directories)
     cache.put_value(snapshot_key, {"findings": [encode_finding(f, root) for f in findings],
                                    "chains": [[[str(s.path), s.line, s.what] for s in f.reached_from]
                                               for f in findings],
