@@ -55,11 +55,6 @@ def why_absent(app_root: Path, parts: List[str]) -> Optional[str]:
     return None
 
 
-def inputs(app_root: Path) -> List[Path]:
-    """The .gitignore files :func:`why_absent` reads (for a result cache's key)."""
-    return [d / ".gitignore" for d in _gitignore_dirs(app_root)]
-
-
 def _gitignore_dirs(app_root: Path) -> List[Path]:
     """The app root and its parents up to the repository root."""
     out = []
