@@ -43,6 +43,7 @@ from typing import Dict, List, Optional, Tuple
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from gaelint.analysis.astutil import dotted as dotted_name  # noqa: E402
 from gaelint.app import deployset, discovery  # noqa: E402
 from gaelint.app.context import AppContext  # noqa: E402
 from gaelint.config import Config  # noqa: E402
@@ -228,15 +229,6 @@ def find_python2(explicit: Optional[str]) -> Optional[str]:
 _RENAMED = {"async", "await", "nonlocal", "True", "False", "None"}
 
 
-def _dotted(node) -> Optional[str]:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        base = _dotted(node.value)
-        return f"{base}.{node.attr}" if base else None
-    return None
-
-
 def _mentions_synthetic(node) -> bool:
     return any(isinstance(n, ast.Name) and n.id.startswith("_gaelint_") for n in ast.walk(node))
 
@@ -263,7 +255,7 @@ def gaelint_facts(parsed_text: str, python2_names: set) -> List[Tuple[str, str, 
             negative[id(node.operand)] = True     # Python 2's parser folds -1 into one literal
         if isinstance(node, ast.Call):
             skip.add(id(node.func))
-            if _dotted(node.func) == "print":
+            if dotted_name(node.func) == "print":
                 skip.update(id(k.value) for k in node.keywords if k.arg == "end")
         value = getattr(node, "value", None)
         if isinstance(value, ast.Attribute):
@@ -292,7 +284,7 @@ def gaelint_facts(parsed_text: str, python2_names: set) -> List[Tuple[str, str, 
             at = node.type.end_lineno if node.type is not None else line
             out.append(("name", name(node.name), at, at))
         elif isinstance(node, ast.Call):
-            dotted = _dotted(node.func)
+            dotted = dotted_name(node.func)
             if dotted:
                 out.append(("call", name(dotted), line, end))
         elif isinstance(node, ast.Constant):
