@@ -46,8 +46,7 @@ def select_rules(config: Config, select=None, extend_select=(), ignore=()) -> Ru
     return RuleSet(tuple(rules))
 
 
-def model_for(apps: List[AppContext], index: int, tasks, checked, models: Dict[int, object],
-              result: RunResult):
+def model_for(apps: List[AppContext], index: int, tasks, checked, models: Dict[int, object]):
     """The production model of app ``index`` (built once), from the facts
     the workers returned and, for the other files, from the fact cache."""
     if index not in models:
@@ -86,8 +85,8 @@ def outside_modules(apps: List[AppContext], models: Dict[int, object]) -> List[T
     return out
 
 
-def judge_by_production(apps: List[AppContext], tasks, checked, by_path: Dict[Path, List[Finding]],
-                        result: RunResult) -> Dict[int, object]:
+def judge_by_production(apps: List[AppContext], tasks, checked,
+                        by_path: Dict[Path, List[Finding]]) -> Dict[int, object]:
     """Severity follows what production runs: each app's model from its
     files' facts, then every finding about code judged by it."""
     owner: Dict[Path, int] = {path: index for index, path in tasks}
@@ -96,18 +95,20 @@ def judge_by_production(apps: List[AppContext], tasks, checked, by_path: Dict[Pa
         index = owner.get(path)
         if index is None or not found or all(f.code.startswith("GAE0") for f in found):
             continue
-        model = model_for(apps, index, tasks, checked, models, result)
-        rel = model.relpath(path)
-        judged = []
-        for f in found:
-            if f.code.startswith("GAE0") or f.line is None:
-                judged.append(f)
-                continue
-            verdict = model.judge(f, rel)
-            if verdict is not None:
-                judged.append(verdict)
-        by_path[path] = judged
+        by_path[path] = judged(model_for(apps, index, tasks, checked, models), path, found)
     return models
+
+
+def judged(model, path: Path, found: List[Finding]) -> List[Finding]:
+    """A file's findings as its app's production model judges them (GAE0xx
+    findings and findings without a line are about the file itself: kept)."""
+    rel = model.relpath(path)
+    out = []
+    for f in found:
+        verdict = f if f.code.startswith("GAE0") or f.line is None else model.judge(f, rel)
+        if verdict is not None:
+            out.append(verdict)
+    return out
 
 
 def _restore_snapshots(apps: List[AppContext], tasks, explicit_files, all_files: bool, cache):
@@ -237,17 +238,15 @@ def run(paths: Sequence[Path], ruleset: RuleSet, config: Config, *, all_files: b
         by_path.setdefault(path, []).extend(found)
     for f in app_findings:
         by_path.setdefault(f.path, []).append(f)
-    models = judge_by_production(apps, tasks, checked, by_path, result)
+    models = judge_by_production(apps, tasks, checked, by_path)
     for index, ctx in enumerate(apps):
         if getattr(ctx.app, "import_root", None) is not None:
-            model_for(apps, index, tasks, checked, models, result)
+            model_for(apps, index, tasks, checked, models)
     outside = outside_modules(apps, models)
     if outside:     # modules the handlers import from above the app root (deployroot)
         more = check_files(ruleset, apps, outside, workers, cache, progress=progress)
         for (index, path), (found, _) in zip(outside, more):
-            found = [f for f in (models[index].judge(f, models[index].relpath(path)) if f.line and
-                                 not f.code.startswith("GAE0") else f for f in found) if f is not None]
-            by_path.setdefault(path, []).extend(found)
+            by_path.setdefault(path, []).extend(judged(models[index], path, found))
             owners.setdefault(path, set()).add(index)
         result.checked.extend(path for _, path in outside)
         result.files += len(outside)
@@ -256,7 +255,7 @@ def run(paths: Sequence[Path], ruleset: RuleSet, config: Config, *, all_files: b
         if index in restored or not any(r.needs_production and (only is None or r.could_report_on(only))
                                         for r in ruleset.app_rules):
             continue
-        ctx.production = models.get(index) or model_for(apps, index, tasks, checked, models, result)
+        ctx.production = models.get(index) or model_for(apps, index, tasks, checked, models)
         for f in check_app(ruleset, ctx, only, production=True):
             if only is None or f.path in only or f.code in ALWAYS_REPORTED:
                 by_path.setdefault(f.path, []).append(f)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import List, Optional, Tuple
 
 from gaelint import reading
 from gaelint.app import buildsteps
@@ -100,12 +100,3 @@ def store(cache: ResultCache, snapshot_key: str, root: Path, findings: List[Find
                                    "chains": [[[str(s.path), s.line, s.what] for s in f.reached_from]
                                               for f in findings],
                                    "notes": notes}, kind=KIND)
-
-
-def group_by_app(by_path: Dict[Path, List[Finding]], owners: Dict[Path, int]) -> Dict[int, List[Finding]]:
-    out: Dict[int, List[Finding]] = {}
-    for path, found in by_path.items():
-        index = owners.get(path)
-        if index is not None:
-            out.setdefault(index, []).extend(found)
-    return out
