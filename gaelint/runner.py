@@ -144,7 +144,7 @@ def _store_snapshots(cache, apps: List[AppContext], keys: Dict[int, str], by_pat
     for index, key in keys.items():
         if index in shared:
             continue    # a path two apps report on: neither app's result stands alone
-        snapshot.store(cache, key, apps[index].root, per_app.get(index, []), notes.get(index, []))
+        snapshot.store(cache, key, apps[index], per_app.get(index, []), notes.get(index, []))
 
 
 def run(paths: Sequence[Path], ruleset: RuleSet, config: Config, *, all_files: bool = False,
@@ -214,6 +214,8 @@ def run(paths: Sequence[Path], ruleset: RuleSet, config: Config, *, all_files: b
     app_findings: List[Finding] = []
     owners: Dict[Path, Set[int]] = {}       # which app each reported path belongs to
     restored, snapshot_keys = _restore_snapshots(apps, tasks, explicit_files, all_files, cache)
+    if cache is not None:
+        cache.save_file_hashes()
     result.from_cache = sum(1 for index, _ in tasks if index in restored)
     tasks = [t for t in tasks if t[0] not in restored]
     for index, path in tasks:

@@ -170,7 +170,7 @@ class HandlerNotFound(AppRule):
                 rel, line = production.graph.uncertain[0]
                 unseen = f"unless the directory {rel}:{line} puts on sys.path (gaelint cannot read which) provides it"
             else:
-                unseen = untracked.why_absent(production.root, missing) or ""
+                unseen = untracked.why_absent_in(app, production.root, missing) or ""
             if unseen:
                 # a sys.path entry gaelint cannot see might hold it: likely, not certain
                 problem += f" [{unseen}]"
@@ -202,7 +202,7 @@ class HandlerNotFound(AppRule):
             hint = f"Add `{rel[:-len('__init__.py')]}{attr}.py` defining `{parts[-1]}`, or fix the path"
         else:
             hint = f"Define `{attr}` in `{rel}` (e.g. `{attr} = webapp2.WSGIApplication(...)`), or fix the path"
-        unseen = untracked.why_absent(production.root, rel[:-len("/__init__.py")].split("/") + [attr]) \
+        unseen = untracked.why_absent_in(app, production.root, rel[:-len("/__init__.py")].split("/") + [attr]) \
             if package else None
         if unseen:
             return f"{problem} [{unseen}]", hint, Severity.WARNING

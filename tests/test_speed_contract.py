@@ -265,3 +265,33 @@ def test_snapshots_follow_what_a_missing_handler_and_an_outside_include_depend_o
     assert gae407() == [("GAE407", "warning")]                  # the repository keeps it untracked
     (repo / ".gitignore").unlink()
     assert gae407() == [("GAE407", "error")]
+    (app / "taskqueue_lib").mkdir()             # no file in it: the deploy set is unchanged
+    assert gae407() == [("GAE407", "warning")]                  # a submodule not checked out
+    (app / "taskqueue_lib").rmdir()
+    assert gae407() == [("GAE407", "error")]
+
+
+def test_an_app_with_a_missing_handler_is_answered_by_its_snapshot(tmp_path, monkeypatch):
+    """GAE407 reads the checkout beyond the deploy set; the snapshot keeps
+    those answers and is used while the checkout gives the same ones."""
+    from gaelint.engine import snapshot
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "app.yaml").write_text("runtime: python27\napi_version: 1\nthreadsafe: true\nhandlers:\n"
+                                  "- url: /x\n  script: missing.app\n- url: /.*\n  script: main.app\n")
+    (app / "main.py").write_text("import webapp2\napp = webapp2.WSGIApplication([])\n")
+    ruleset = select_rules(Config())
+    cache = ResultCache(tmp_path / "cache", engine_fingerprint(ruleset.codes))
+    loads = []
+    real_load = snapshot.load
+    monkeypatch.setattr(snapshot, "load", lambda *a: loads.append(real_load(*a)) or loads[-1])
+
+    def codes():
+        return [(f.code, str(f.severity)) for f in run([app], ruleset, Config(), jobs=1, cache=cache).findings
+                if f.code == "GAE407"]
+
+    assert codes() == codes() == [("GAE407", "error")]
+    assert loads[0] is None and loads[1] is not None, "the second run is the snapshot"
+    (tmp_path / ".gitignore").write_text("/app/missing.py\n")
+    (tmp_path / ".git").mkdir()
+    assert codes() == [("GAE407", "warning")] and loads[2] is None

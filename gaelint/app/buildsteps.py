@@ -156,12 +156,29 @@ def _in_repository(directory: Path) -> bool:
 
 def build_scripts(app_root: Path) -> List[Path]:
     """The build scripts in the app root and its ancestors."""
-    out = []
-    for directory in scanned_dirs(app_root):
-        for name in _listing(directory):
-            if any(fnmatch.fnmatchcase(name, p) for p in _SCRIPTS["names"]) and (directory / name).is_file():
-                out.append(directory / name)
-    return out
+    return [directory / name for directory in scanned_dirs(app_root) for name in _scripts_in(directory)]
+
+
+# Many apps of one repository share ancestors: a directory's scripts are
+# looked for once while it is unchanged (its mtime moves when an entry is
+# added, removed or renamed).
+_SCRIPTS_IN: Dict[Tuple[str, int, int], Tuple[str, ...]] = {}
+
+
+def _scripts_in(directory: Path) -> Tuple[str, ...]:
+    try:
+        st = os.stat(directory)
+    except OSError:
+        return ()
+    key = (str(directory), st.st_mtime_ns, st.st_ino)
+    found = _SCRIPTS_IN.get(key)
+    if found is None:
+        found = tuple(name for name in _listing(directory)
+                      if any(fnmatch.fnmatchcase(name, p) for p in _SCRIPTS["names"]) and (directory / name).is_file())
+        if len(_SCRIPTS_IN) > 10_000:
+            _SCRIPTS_IN.clear()
+        _SCRIPTS_IN[key] = found
+    return found
 
 
 def installers(app_root: Path) -> List[Installer]:

@@ -21,6 +21,10 @@ class AppContext:
         self._texts: Dict[Path, List[str]] = {}
         self.cache = None                 # cache.ResultCache when the run uses one
         self.production = None            # production.Production, for rules that need it
+        # What the checkout outside the deploy set answered (app.untracked):
+        # (root, module parts, answer). A snapshot of the app's result holds
+        # them and is used again only while the checkout answers the same.
+        self.checkout_answers: List[tuple] = []
 
     # -- derived facts, computed once per app ---------------------------
     def memo(self, key: str, compute: Callable[[], Any]) -> Any:

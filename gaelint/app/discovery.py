@@ -250,9 +250,12 @@ def _under(path: str, directory: str) -> bool:
 def detect(directory: str, names: List[str]) -> Optional[App]:
     """The app rooted at directory, or None when it holds no service yaml
     that makes it one (app.yaml/app.yml, or any with runtime: python27)."""
+    yamls = sorted(n for n in names if yaml_file_name(n) is not None)
+    if not yamls:
+        return None
     root = Path(os.path.realpath(directory))
     configs: List[AppConfig] = []
-    for name in sorted(n for n in names if yaml_file_name(n) is not None):
+    for name in yamls:
         kind = yaml_kind(Path(name))
         if kind == "service" or (kind == "other" and _sniff(root / name)):
             config = load_app_config(root / name)

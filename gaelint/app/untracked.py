@@ -55,6 +55,22 @@ def why_absent(app_root: Path, parts: List[str]) -> Optional[str]:
     return None
 
 
+def why_absent_in(app, app_root: Path, parts: List[str]) -> Optional[str]:
+    """:func:`why_absent`, with the answer recorded on the AppContext
+    (``checkout_answers``): it depends on files the app does not deploy."""
+    answer = why_absent(app_root, parts)
+    app.checkout_answers.append((str(app_root), list(parts), answer))
+    return answer
+
+
+def answers_unchanged(answers) -> bool:
+    """Whether the checkout still gives these recorded answers."""
+    try:
+        return all(why_absent(Path(root), list(parts)) == answer for root, parts, answer in answers)
+    except (TypeError, ValueError):
+        return False
+
+
 def _gitignore_dirs(app_root: Path) -> List[Path]:
     """The app root and its parents up to the repository root."""
     out = []

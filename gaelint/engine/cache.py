@@ -42,6 +42,8 @@ from typing import Any, Callable, Dict, List, Optional
 from gaelint import __version__, reading, registry
 from gaelint.findings import Finding, Severity
 
+from .filehashes import FileHashes
+
 FORMAT = 4
 MISSING = object()
 _MAX_INPUT_BYTES = 32_000_000       # an app-level input (app.yaml, appengine_config.py)
@@ -232,6 +234,18 @@ class ResultCache:
         self.directory = directory
         self.engine_key = engine_key
         self.problem = _trust_problem(directory)     # set: the cache is off (say why once)
+        self._file_hashes: Optional[FileHashes] = None
+
+    @property
+    def file_hashes(self) -> FileHashes:
+        """Files' hashes remembered by their stat (engine.filehashes), loaded on first use."""
+        if self._file_hashes is None:
+            self._file_hashes = FileHashes(self.directory if self.problem is None else None)
+        return self._file_hashes
+
+    def save_file_hashes(self) -> None:
+        if self._file_hashes is not None:
+            self._file_hashes.save()
 
     def key(self, data: bytes, relpath: str, app_key: str) -> str:
         h = hashlib.sha256()

@@ -7,7 +7,8 @@ selected), the app's findings (judged, with their chains, before the
 configuration's suppressions, which are cheap and always applied) are
 taken whole from one entry. The key hashes the app's root, every deployed
 file's path and bytes, and the engine; reading and hashing the files costs
-far less than checking them.
+far less than checking them, and a file whose stat is the one of the last
+run is not even read (engine.filehashes).
 """
 from __future__ import annotations
 
@@ -16,8 +17,7 @@ import os
 from pathlib import Path
 from typing import List, Optional, Tuple
 
-from gaelint import reading
-from gaelint.app import buildsteps
+from gaelint.app import buildsteps, untracked
 from gaelint.app.appyaml import load_app_config
 from gaelint.app.entrypoints import include_files
 from gaelint.findings import Finding, Step
@@ -48,27 +48,33 @@ def key(cache: ResultCache, app, all_files: bool, checked: List[Path]) -> Option
     # `includes:` may name yamls outside the app
     extra = sorted({p for p in (*configs, *_included(app), app.root / ".gcloudignore", *buildsteps.inputs(app.root))
                     if p not in deployed})
+    hashes = cache.file_hashes
     for path in [*app.deploy.files, *extra]:
         try:
-            data = reading.read_bytes(path, _MAX_FILE_BYTES)
+            digest = hashes.sha256(path, _MAX_FILE_BYTES)
         except FileNotFoundError:
-            data = b"\0missing"
+            digest = b"\0missing"
         except OSError:
             return None
-        h.update(os.fsencode(str(path)) + b"\0" + hashlib.sha256(data).digest())
+        h.update(os.fsencode(str(path)) + b"\0" + digest)
     return h.hexdigest()
 
 
 def _valid(value) -> bool:
     return (isinstance(value, dict) and isinstance(value.get("findings"), list)
             and isinstance(value.get("chains"), list) and len(value["chains"]) == len(value["findings"])
-            and isinstance(value.get("notes"), list) and all(isinstance(n, str) for n in value["notes"]))
+            and isinstance(value.get("notes"), list) and all(isinstance(n, str) for n in value["notes"])
+            and isinstance(value.get("checkout"), list))
 
 
 def load(cache: ResultCache, snapshot_key: str, root: Path) -> Optional[Tuple[List[Finding], List[str]]]:
     """(findings, notes) of an unchanged app, or None."""
     value = cache.get_value(snapshot_key, kind=KIND, valid=_valid)
     if value is MISSING:
+        return None
+    # a missing handler module is judged by what the checkout holds beyond
+    # the deploy set (.gitignore files, empty directories): asked again
+    if not untracked.answers_unchanged(value["checkout"]):
         return None
     try:
         findings = []
@@ -91,12 +97,12 @@ def _included(app) -> List[Path]:
     return out
 
 
-def store(cache: ResultCache, snapshot_key: str, root: Path, findings: List[Finding], notes: List[str]) -> None:
+def store(cache: ResultCache, snapshot_key: str, app, findings: List[Finding], notes: List[str]) -> None:
     if any(f.code == "GAE002" for f in findings):
         return          # gaelint failed on something: never keep that
-    if any(f.code == "GAE407" for f in findings):
-        return          # a missing handler is judged by what the checkout lacks (.gitignore, empty directories)
+    root = app.root
     cache.put_value(snapshot_key, {"findings": [encode_finding(f, root) for f in findings],
                                    "chains": [[[str(s.path), s.line, s.what] for s in f.reached_from]
                                               for f in findings],
-                                   "notes": notes}, kind=KIND)
+                                   "notes": notes,
+                                   "checkout": [list(a) for a in app.checkout_answers]}, kind=KIND)

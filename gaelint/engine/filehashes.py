@@ -1,0 +1,124 @@
+"""The SHA-256 of a file's bytes, remembered across runs by the file's stat.
+
+A warm run proves that not one deployed byte of an app changed
+(engine.snapshot) by hashing every file the app deploys: on a large
+checkout, reading 10,000 files is most of a run that has nothing to do.
+Like git's index, the hash of a file is taken from the last run when the
+file's stat is exactly the one recorded then: size, mtime and ctime in
+nanoseconds, inode and device. ctime cannot be set by any user-level call
+(``touch -d`` and ``git checkout`` both move it to *now*), so a file written
+since gives another signature.
+
+The one race: a file written again within the filesystem's timestamp
+granularity of the moment it was hashed keeps its signature. So a hash is
+only remembered for a file whose ctime was at least ``_SETTLED_NS`` older
+than the moment its bytes were read; a file younger than that is read again
+next time. The cache is still keyed by content: this only decides when the
+bytes need reading to know their hash.
+
+The table is one JSON file in the (trusted) cache directory, written to a
+temporary file and renamed; a table that does not parse or has the wrong
+shape is ignored.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import stat
+import tempfile
+import time
+from pathlib import Path
+from typing import Dict, List, Optional
+
+from gaelint import reading
+
+NAME = "file-hashes.json"
+_FORMAT = 1
+_SETTLED_NS = 2_000_000_000       # coarse filesystems (FAT, HFS+, some network mounts) count in seconds
+_MAX_ENTRIES = 200_000
+_MAX_TABLE_BYTES = 64 * 1024 * 1024
+
+
+def _signature(st: os.stat_result) -> List[int]:
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev]
+
+
+class FileHashes:
+    def __init__(self, directory: Optional[Path]):
+        """``directory``: the cache directory, or None to remember nothing."""
+        self.directory = directory
+        self._old: Dict[str, list] = self._load() if directory is not None else {}
+        self._used: Dict[str, list] = {}
+        self.read = 0           # files whose bytes had to be read (for tests)
+
+    def _load(self) -> Dict[str, list]:
+        try:
+            doc = json.loads(reading.read_bytes(self.directory / NAME, _MAX_TABLE_BYTES))
+        except (OSError, ValueError, RecursionError):
+            return {}
+        if not isinstance(doc, dict) or doc.get("format") != _FORMAT or not isinstance(doc.get("files"), dict):
+            return {}
+        return doc["files"]
+
+    def sha256(self, path: Path, limit: int) -> bytes:
+        """The SHA-256 of the file's bytes; raises OSError as
+        :func:`gaelint.reading.read_bytes` does (missing, not a regular
+        file, over ``limit``)."""
+        name = str(path)
+        try:
+            st = os.stat(name)
+        except OSError:
+            st = None
+        if st is not None and stat.S_ISREG(st.st_mode) and st.st_size <= limit:
+            signature = _signature(st)
+            known = self._old.get(name)
+            if (isinstance(known, list) and len(known) == 2 and known[0] == signature
+                    and isinstance(known[1], str) and len(known[1]) == 64):
+                try:
+                    digest = bytes.fromhex(known[1])
+                except ValueError:
+                    digest = None
+                if digest is not None:
+                    self._used[name] = known
+                    return digest
+        read_at = time.time_ns()
+        digest = hashlib.sha256(reading.read_bytes(path, limit)).digest()
+        self.read += 1
+        if st is not None and stat.S_ISREG(st.st_mode) and st.st_ctime_ns < read_at - _SETTLED_NS:
+            # the bytes read are those of this signature only if nothing wrote between the stat and the read
+            try:
+                if _signature(os.stat(name)) == _signature(st):
+                    self._used[name] = [_signature(st), digest.hex()]
+            except OSError:
+                pass
+        return digest
+
+    def save(self) -> None:
+        """Write the table: this run's files first, then the others known
+        (other checkouts), up to a bound."""
+        if self.directory is None or (not self._used and not self._old):
+            return
+        if all(self._old.get(k) == v for k, v in self._used.items()):
+            return              # nothing new to remember
+        files = dict(self._used)
+        for name, known in self._old.items():
+            if len(files) >= _MAX_ENTRIES:
+                break
+            files.setdefault(name, known)
+        tmp = None
+        try:
+            self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=".json")
+            with os.fdopen(fd, "w") as fh:
+                json.dump({"format": _FORMAT, "files": files}, fh, separators=(",", ":"))
+            os.replace(tmp, self.directory / NAME)
+            tmp = None
+        except (OSError, TypeError, ValueError):
+            pass                # a read-only or full cache only costs speed
+        finally:
+            if tmp is not None:
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
