@@ -294,7 +294,19 @@ class FileContext(Values):
         nodes = [n for p in self._pending for n in (
             p.node, p.site.statement, getattr(p.site.statement, "body", None),
             p.site.guard[1] if p.site.guard is not None else None)]
-        pos = positions(tops, nodes)
+        # each node with the innermost statement holding it: positions from that statement alone
+        holders = {}
+        lines_of = []
+        for p in self._pending:
+            held = (p.site.statement, p.site.top)
+            holders[id(p.node)] = holders[id(p.site.statement)] = held
+            body = getattr(p.site.statement, "body", None)
+            if body is not None:
+                holders[id(body)] = held
+            if p.site.guard is not None:
+                lines_of.append((p.site.guard[1], p.site.guard[2]))
+            lines_of.extend((handler, p.site.top) for _, handler in p.site.handled)
+        pos = positions(tops, nodes, holders=holders, lines_of=lines_of, reported=[p.node for p in self._pending])
         out = []
         for p in self._pending:
             rng = pos.get(p.node)

@@ -149,6 +149,8 @@ def _pair(top: cst.CSTNode, trees: List[ast.stmt]) -> Dict[int, _Span]:
             tree = trees[index]
             index += 1
             spans[id(stmt)] = (tree, tree)
+            for handler, handler_tree in zip(getattr(stmt, "handlers", ()), getattr(tree, "handlers", ())):
+                spans[id(handler)] = (handler_tree, handler_tree)      # an `except` line
             work.extend(_clauses(stmt, tree))
         if index != len(trees):
             raise _Mismatch
@@ -280,21 +282,57 @@ def _ast_range(lines: List[str], first: ast.stmt, last: ast.stmt) -> CodeRange:
 # -- the entry point --------------------------------------------------------
 
 def compute(module: cst.Module, text: str, tops: Iterable[cst.CSTNode],
-            nodes: Iterable[cst.CSTNode] = ()) -> Dict[cst.CSTNode, CodeRange]:
+            nodes: Iterable[cst.CSTNode] = (), *,
+            holders: Optional[Dict[int, Tuple[cst.CSTNode, cst.CSTNode]]] = None,
+            lines_of: Sequence[Tuple[cst.CSTNode, cst.CSTNode]] = (), reported: Iterable[cst.CSTNode] = (),
+            tree: Optional[ast.Module] = None) -> Dict[cst.CSTNode, CodeRange]:
     """Positions of ``nodes`` (and of the statements around them), all
     inside the given top-level statements; without ``nodes``, of every
-    node of those statements."""
+    node of those statements. With ``holders`` (id of each node -> (the
+    innermost statement holding it, its top-level statement)), from those
+    statements alone where :mod:`.statement_positions` can, and the start
+    lines of ``lines_of`` ((an `if` or `except`, its top-level statement)).
+    ``reported``: the nodes findings are about. ``tree``: CPython's ast of
+    ``text``, when the caller has it."""
     tops = [t for t in dict.fromkeys(tops) if t is not None]
-    wanted = {id(n): n for n in nodes if n is not None}
-    starts = _first_lines(module, _parse_ast(text))
+    nodes = [n for n in nodes if isinstance(n, cst.CSTNode)]
+    wanted = {id(n): n for n in nodes}
+    wanted.update((id(n), n) for n, _ in lines_of if n is not None)
+    starts = _first_lines(module, tree if tree is not None else _parse_ast(text))
     if starts is None or any(id(t) not in starts for t in tops):
         return _positions(module) or {}
     lines = text.split("\n")
     out: Dict[cst.CSTNode, CodeRange] = {}
+    per_top: Dict[int, Tuple[list, list]] = {}
+    if holders is not None:
+        for node in nodes:
+            held = holders.get(id(node))
+            if held is not None:
+                per_top.setdefault(id(held[1]), ([], []))[0].append(node)
+        for node, top in lines_of:
+            if node is not None:
+                per_top.setdefault(id(top), ([], []))[1].append(node)
+    reported_ids = {id(n) for n in reported}
     for top in tops:
         start, trees = starts[id(top)]
+        if holders is not None:
+            found = _from_statements(top, trees, lines, module.default_newline, holders,
+                                     *per_top.get(id(top), ([], [])), reported_ids)
+            if found is not None:
+                out.update(found)
+                continue
         out.update(_top_positions(module, top, trees, start, lines, wanted))
     return out
+
+
+def _from_statements(top, trees, lines, newline, holders, nodes, lines_of, reported):
+    """statement_positions for one top-level statement, or None."""
+    from . import statement_positions
+    try:
+        spans = _pair(top, trees)
+    except _Mismatch:
+        return None
+    return statement_positions.positions(lines, spans, newline, holders, nodes, lines_of, reported, _positions)
 
 
 def _holders(top: cst.CSTNode, wanted: Dict[int, cst.CSTNode]) -> Dict[int, cst.CSTNode]:

@@ -15,6 +15,9 @@ stack), and records only:
 * for each node type some rule asked for, the nodes with their *site*: the
   statement holding them, whether an off-App-Engine guard covers them, and
   whether they sit in a ``try`` whose ``except ImportError`` has a fallback.
+
+Longer than 400 lines: one loop and a handler per kind of statement that
+share the walker's state; split, one algorithm would be read in two places.
 """
 from __future__ import annotations
 
@@ -43,6 +46,26 @@ def _fields(cls: type) -> Tuple[str, ...]:
         )
         _FIELD_CACHE[cls] = names
     return names
+
+
+_REVERSED_FIELDS: Dict[type, Tuple[str, ...]] = {}
+
+
+def _reversed_fields(cls: type) -> Tuple[str, ...]:
+    names = _REVERSED_FIELDS[cls] = tuple(reversed(_fields(cls)))
+    return names
+
+
+# type -> whether it is a libcst node: `isinstance(x, cst.CSTNode)` goes
+# through the ABC machinery, a third of the walk on real modules.
+_NODE_TYPES: Dict[type, bool] = {}
+
+
+def _is_node(kind: type) -> bool:
+    found = _NODE_TYPES.get(kind)
+    if found is None:
+        found = _NODE_TYPES[kind] = issubclass(kind, cst.CSTNode)
+    return found
 
 
 MAIN_GUARD = "main"   # under `if __name__ == '__main__':`
@@ -97,6 +120,16 @@ class Site:
     import_fallback: bool = False        # inside try: with an except ImportError fallback
     # Enclosing `try:` bodies whose handlers carry on: (names they catch, the handler), innermost first.
     handled: Tuple[Tuple[Tuple[str, ...], cst.CSTNode], ...] = ()
+
+
+def _replace(site: Site, **changes) -> Site:
+    """``dataclasses.replace`` for a Site without its generic machinery
+    (one call per statement of a module)."""
+    new = object.__new__(Site)
+    fields = new.__dict__
+    fields.update(site.__dict__)
+    fields.update(changes)
+    return new
 
 
 class Model:
@@ -204,6 +237,7 @@ class _Walker:
             (stmt, Site(model.module_scope, stmt, stmt)) for stmt in reversed(root.body)]
         pop, push = stack.pop, stack.append
         special_for = _special().get
+        is_node = _NODE_TYPES.get
         while stack:
             node, site = pop()
             cls = type(node)
@@ -216,14 +250,18 @@ class _Walker:
                     for child in reversed(children):
                         push(child)
                     continue
-            for name in reversed(_fields(cls)):
+            for name in _REVERSED_FIELDS.get(cls) or _reversed_fields(cls):
                 value = getattr(node, name)
-                if isinstance(value, cst.CSTNode):
-                    push((value, site))
-                elif isinstance(value, (tuple, list)):
+                kind = type(value)
+                if kind is tuple or kind is list:
                     for item in reversed(value):
-                        if isinstance(item, cst.CSTNode):
+                        node_item = is_node(type(item))
+                        if node_item or (node_item is None and _is_node(type(item))):
                             push((item, site))
+                else:
+                    node_value = is_node(kind)
+                    if node_value or (node_value is None and _is_node(kind)):
+                        push((value, site))
         return model
 
     # Handlers return the children to walk, each with its own site, or None
@@ -232,14 +270,15 @@ class _Walker:
         out = []
         for name in _fields(type(node)):
             value = getattr(node, name)
-            if isinstance(value, cst.CSTNode):
+            kind = type(value)
+            if kind is tuple or kind is list:
+                out.extend((item, site) for item in value if _is_node(type(item)))
+            elif _is_node(kind):
                 out.append((value, site))
-            elif isinstance(value, (tuple, list)):
-                out.extend((item, site) for item in value if isinstance(item, cst.CSTNode))
         return out
 
     def _simple_line(self, node, site):
-        return self._all(node, dataclasses.replace(site, statement=node))
+        return self._all(node, _replace(site, statement=node))
 
     def _assign(self, node, site):
         scope = site.scope
@@ -259,51 +298,51 @@ class _Walker:
         return None
 
     def _with(self, node, site):
-        site = dataclasses.replace(site, statement=node)
+        site = _replace(site, statement=node)
         for item in node.items:
             if item.asname is not None:
                 self._bind_target(item.asname.name, item.item, site.scope, node)
         return self._all(node, site)
 
     def _for(self, node, site):
-        site = dataclasses.replace(site, statement=node)
+        site = _replace(site, statement=node)
         for name, _ in _target_names(node.target):
             if isinstance(name, cst.Name):
                 site.scope.bind(name.value, Binding("unknown"))
         return self._all(node, site)
 
     def _if(self, node, site):
-        site = dataclasses.replace(site, statement=node)
+        site = _replace(site, statement=node)
         scope = site.scope
         body_site, else_site = site, site
         if not site.guard:
             if scope.kind == "module" and guards.is_main_check(node.test) and not self.main_is_script:
-                body_site = dataclasses.replace(site, guard=(MAIN_GUARD, node, site.top))
+                body_site = _replace(site, guard=(MAIN_GUARD, node, site.top))
             else:
                 p = guards.polarity(node.test, lambda e: self.resolver(e, scope), self.model.flags, self.predicates)
                 if p == guards.DEV:
-                    body_site = dataclasses.replace(site, guard=(ENV_GUARD, node, site.top))
+                    body_site = _replace(site, guard=(ENV_GUARD, node, site.top))
                 elif p == guards.PROD:
-                    else_site = dataclasses.replace(site, guard=(ENV_GUARD, node, site.top))
+                    else_site = _replace(site, guard=(ENV_GUARD, node, site.top))
         out = [(node.test, site), (node.body, body_site)]
         if node.orelse is not None:
             out.append((node.orelse, else_site))
         return out
 
     def _try(self, node, site):
-        site = dataclasses.replace(site, statement=node)
+        site = _replace(site, statement=node)
         fallback = any(guards.catches_import_error(h) for h in node.handlers)
         handled = tuple((guards.caught_names(h), h) for h in node.handlers if guards.carries_on(h))
-        body_site = dataclasses.replace(site, import_fallback=site.import_fallback or fallback,
+        body_site = _replace(site, import_fallback=site.import_fallback or fallback,
                                         handled=handled + site.handled)
         out = [(node.body, body_site)]
         handler_site = site
         if fallback and not site.guard and guards.imports_the_sdk(node.body):
             # `try: from google.appengine.api import memcache` / `except ImportError:` runs off App Engine
             probe = next(h for h in node.handlers if guards.catches_import_error(h))
-            handler_site = dataclasses.replace(site, guard=(SDK_GUARD, probe, site.top))
+            handler_site = _replace(site, guard=(SDK_GUARD, probe, site.top))
         elif fallback and not site.guard and guards.imports_what_python27_has(node.body):   # `import json`
-            handler_site = dataclasses.replace(site, guard=(FALLBACK_GUARD, node, site.top))
+            handler_site = _replace(site, guard=(FALLBACK_GUARD, node, site.top))
         out.extend((h, handler_site) for h in node.handlers)
         if node.orelse is not None:     # runs only when the imports above worked
             out.append((node.orelse, body_site))
@@ -335,8 +374,8 @@ class _Walker:
             scope.bind(p.name.value, Binding("param", p))
         if scope.class_scope is not None and every and not _is_static(node):
             scope.self_name = every[0].name.value
-        inner = dataclasses.replace(site, scope=scope, statement=node)
-        header = dataclasses.replace(site, statement=node)    # decorators, defaults: this def's
+        inner = _replace(site, scope=scope, statement=node)
+        header = _replace(site, statement=node)    # decorators, defaults: this def's
         out = [(d, header) for d in node.decorators]
         out.append((node.params, header))
         out.append((node.body, inner))
@@ -352,8 +391,8 @@ class _Walker:
         outer.bind(node.name.value, Binding("class", node))
         scope = Scope("class", node, outer)
         self.model.class_scopes[node] = scope
-        inner = dataclasses.replace(site, scope=scope, statement=node)
-        header = dataclasses.replace(site, statement=node)    # decorators, bases: this class's
+        inner = _replace(site, scope=scope, statement=node)
+        header = _replace(site, statement=node)    # decorators, bases: this class's
         out = [(d, header) for d in node.decorators]
         out.extend((b, header) for b in node.bases)
         out.extend((k, header) for k in node.keywords)

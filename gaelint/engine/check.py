@@ -257,9 +257,9 @@ def _check_source(ruleset, app, path, data, wanted_rules, deps=None) -> List[Fin
         deps.update(externals.deps)
     try:
         from gaelint.analysis import positions     # libcst's metadata: only once a file is parsed
-        findings.extend(ctx.finish(lambda tops, nodes: positions.compute(src.module, src.parsed_text, tops, nodes)))
+        findings.extend(ctx.finish(lambda tops, nodes, **how: positions.compute(src.module, src.parsed_text, tops, nodes, **how)))
     except Exception as exc:  # noqa: BLE001 - keep the findings, without their columns
-        findings.extend(ctx.finish(lambda tops, nodes: {}))
+        findings.extend(ctx.finish(lambda tops, nodes, **how: {}))
         findings.append(_gae002(path, "positions", exc))
     return findings, file_facts
 
