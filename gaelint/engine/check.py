@@ -208,25 +208,26 @@ _LOADED_KEEP = 4
 
 
 def _load(path: Path, data: bytes, validate_only: bool):
-    """(source, facts) of these bytes at ``path``, parsed once per content."""
+    """(source, facts, CPython's ast or None) of these bytes at ``path``,
+    parsed once per content (the ast only comes with a fresh parse)."""
     key = (hashlib.sha1(data).digest(), validate_only)
     found = _LOADED.get(key)
     if found is not None:
         _LOADED.move_to_end(key)
         src, file_facts = found
-        return dataclasses.replace(src, path=path), file_facts
+        return dataclasses.replace(src, path=path), file_facts, None
     src = source.load_bytes(path, data, validate_only=validate_only)
     file_facts = facts.extract(src.tree)
-    src.tree = None             # the facts are read: free the ast before libcst's walk
+    tree, src.tree = src.tree, None     # kept by the caller for positions, never by the LRU
     _LOADED[key] = (src, file_facts)
     while len(_LOADED) > _LOADED_KEEP:
         _LOADED.popitem(last=False)
-    return src, file_facts
+    return src, file_facts, tree
 
 
 def _check_source(ruleset, app, path, data, wanted_rules, deps=None) -> List[Finding]:
     # No selected rule can fire: only decide whether the file parses (GAE001).
-    src, file_facts = _load(path, data, not wanted_rules)
+    src, file_facts, tree = _load(path, data, not wanted_rules)
     findings = [gae001(path, p, src) for p in src.problems]
     if src.module is None or not wanted_rules:
         return findings, file_facts
@@ -257,7 +258,8 @@ def _check_source(ruleset, app, path, data, wanted_rules, deps=None) -> List[Fin
         deps.update(externals.deps)
     try:
         from gaelint.analysis import positions     # libcst's metadata: only once a file is parsed
-        findings.extend(ctx.finish(lambda tops, nodes, **how: positions.compute(src.module, src.parsed_text, tops, nodes, **how)))
+        findings.extend(ctx.finish(lambda tops, nodes, **how: positions.compute(
+            src.module, src.parsed_text, tops, nodes, tree=tree, **how)))
     except Exception as exc:  # noqa: BLE001 - keep the findings, without their columns
         findings.extend(ctx.finish(lambda tops, nodes, **how: {}))
         findings.append(_gae002(path, "positions", exc))
