@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import List
 
 from gaelint import registry
-from gaelint.app import deployset, discovery
+from gaelint.app import deployset, discovery, untracked
 from gaelint.findings import Severity
 from gaelint.knowledge import table
 from gaelint.registry import DEFAULT_APP_YAML, AppRule, Invalid, Valid
@@ -325,7 +325,7 @@ class PycNotDeployed(AppRule):
         deploy = deploy_of(app)
         for rel in _pycs(app, deploy, deploy.skipped):
             py = rel[:-1]
-            if (deploy.root / py).exists():
+            if untracked.exists_in(app, deploy.root / py):      # not deployed: recorded for the snapshot
                 continue
             parts = py[:-3].split("/")
             leaf = parts[-2] if parts[-1] == "__init__" and len(parts) > 1 else parts[-1]

@@ -28,18 +28,21 @@ _EXCLUDERS = {"default_skip_files": "the default skip_files", "skip_files": "ski
               "gcloudignore": ".gcloudignore"}
 
 
-def why_not_uploaded(deploy, rel: str) -> str:
-    if (deploy.root / rel).exists():
+def why_not_uploaded(app, rel: str) -> str:
+    deploy = app.deploy
+    if untracked.exists_in(app, deploy.root / rel):
         return f"`{rel}` exists but {_EXCLUDERS.get(deploy.mechanism, 'the deploy')} excludes it"
     return f"there is no `{rel}`"
 
 
-def missing_module(deploy, parts: List[str]) -> str:
-    """Why a module is not in the deploy set, in words."""
+def missing_module(app, parts: List[str]) -> str:
+    """Why a module is not in the deploy set, in words (the files looked
+    for are not deployed: their existence is recorded for the app's
+    snapshot, see app.untracked)."""
     base = "/".join(parts)
     for rel in (base + "/__init__.py", base + ".py"):
-        if (deploy.root / rel).exists():
-            return why_not_uploaded(deploy, rel)
+        if untracked.exists_in(app, app.deploy.root / rel):
+            return why_not_uploaded(app, rel)
     return f"there is no `{base}.py` or `{base}/__init__.py`"
 
 
@@ -128,7 +131,7 @@ class HandlerNotFound(AppRule):
             if entry.cgi:
                 rel = entry.script[2:] if entry.script.startswith("./") else entry.script
                 if id(entry) not in resolved:
-                    problem = (f"the CGI script is not in the deploy set: {why_not_uploaded(app.deploy, rel)}",
+                    problem = (f"the CGI script is not in the deploy set: {why_not_uploaded(app, rel)}",
                                "Upload the script, or point the handler at a WSGI application in the deploy set")
             else:
                 problem = self._wsgi(app, production, entry, id(entry) in resolved)
@@ -160,7 +163,7 @@ class HandlerNotFound(AppRule):
             # build creates resolves without a file)
             missing = parts[:_packages_found(index, parts) + 1]
             problem = (f"no module `{'.'.join(missing)}` where production imports from: "
-                       f"{missing_module(app.deploy, missing)}")
+                       f"{missing_module(app, missing)}")
             unseen = ""
             filled = production.build_filled
             if filled:
@@ -195,7 +198,7 @@ class HandlerNotFound(AppRule):
         package = rel.endswith("/__init__.py")
         if package:
             problem += f", and no module `{dotted}.{attr}` is uploaded: " \
-                       f"{missing_module(app.deploy, rel[:-len('/__init__.py')].split('/') + [attr])}"
+                       f"{missing_module(app, rel[:-len('/__init__.py')].split('/') + [attr])}"
         if close:
             hint = f"Did you mean `{dotted}.{close[0]}`?"
         elif package and cut < len(parts) - 1:

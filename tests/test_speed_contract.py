@@ -295,3 +295,29 @@ def test_an_app_with_a_missing_handler_is_answered_by_its_snapshot(tmp_path, mon
     (tmp_path / ".gitignore").write_text("/app/missing.py\n")
     (tmp_path / ".git").mkdir()
     assert codes() == [("GAE407", "warning")] and loads[2] is None
+
+
+def test_a_snapshot_follows_the_files_the_deploy_skips(tmp_path):
+    """GAE407 says whether a handler's module exists but is skipped, and
+    GAE3xx reads skipped .pyc files: files the deploy does not upload still
+    decide the result, so a snapshot must follow them."""
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "app.yaml").write_text("runtime: python27\napi_version: 1\nthreadsafe: true\nskip_files:\n"
+                                  "- ^main\\.py$\nhandlers:\n- url: /x\n  script: main.app\n"
+                                  "- url: /.*\n  script: other.app\n")
+    (app / "main.py").write_text("import webapp2\napp = webapp2.WSGIApplication([])\n")
+    (app / "other.py").write_text("import webapp2\napp = webapp2.WSGIApplication([])\n")
+    cache = tmp_path / "cache"
+
+    def gae407():
+        warm = [(f["severity"], f["message"]) for f in _report(app, cache)["findings"] if f["code"] == "GAE407"]
+        assert warm == [(f["severity"], f["message"]) for f in _report(app, cache, "--no-cache")["findings"]
+                        if f["code"] == "GAE407"]
+        return warm
+
+    first = gae407()
+    assert len(first) == 1 and "exists but skip_files excludes it" in first[0][1]
+    assert gae407() == first                    # the snapshot
+    (app / "main.py").rename(tmp_path / "main.py")
+    assert "there is no `main.py`" in gae407()[0][1]

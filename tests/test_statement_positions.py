@@ -67,6 +67,30 @@ def _both(text):
     return sites, skeleton, alone
 
 
+DECORATED = [
+    "import os\nclass A:\n    @\\\n    staticmethod\n    def f(a=os.getcwd()):\n        os.remove(a)\n",
+    "import os\nclass A:\n    @(\n        staticmethod)\n    def f(a=os.getcwd()):\n        pass\n",
+    "import os\n@property\n# c\n@staticmethod\ndef f(a=os.getcwd()):\n    pass\n",
+]
+
+
+def test_one_node_at_a_time_as_findings_come():
+    """Each site alone (a finding is usually the only one of its top-level
+    statement), on the tricky module and on decorators spelled over lines."""
+    for text in [TRICKY, *DECORATED]:
+        module = cst.parse_module(text)
+        model = walk.build(module, {cst.Call}, resolve_qualname)
+        for node, site in model.nodes[cst.Call]:
+            held = (site.statement, site.top)
+            holders = {id(node): held, id(site.statement): held}
+            nodes = [node, site.statement]
+            skeleton = positions.compute(module, text, [site.top], nodes)
+            alone = positions.compute(module, text, [site.top], nodes, holders=holders, reported=[node],
+                                      tree=ast.parse(text))
+            assert alone[node] == skeleton[node], (text, cst.Module(body=[]).code_for_node(node))
+            assert alone[site.statement].start == skeleton[site.statement].start
+
+
 def test_each_reported_node_has_the_position_the_whole_statement_gives():
     sites, skeleton, alone = _both(TRICKY)
     for node, site in sites:

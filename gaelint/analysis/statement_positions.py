@@ -31,7 +31,6 @@ import libcst as cst
 from libcst.metadata import CodePosition, CodeRange
 
 _HEADER_HOLDERS = (cst.FunctionDef, cst.ClassDef, cst.With, cst.For, cst.While, cst.If)
-_INDENT_CHARS = frozenset(" \t")
 
 
 def _first_line(tree: ast.stmt) -> int:
@@ -102,8 +101,10 @@ def positions(lines: List[str], spans, newline: str, holders: Dict[int, Tuple[cs
         first = _first_line(span[0])
         text = lines[first - 1] if first - 1 < len(lines) else ""
         indent = text[:len(text) - len(text.lstrip(" \t"))]
-        if not _INDENT_CHARS.issuperset(indent) or text[len(indent):].startswith("\f"):
+        if text[len(indent):].startswith("\f"):
             return None
+        if getattr(span[0], "decorator_list", None) and not text[len(indent):].startswith("@"):
+            return None     # `@\` or `@(` then the decorator on a later line: ast's line is not the `@`'s
         cut = None         # a body cut to `pass`: its range is not the file's
         if isinstance(holder, cst.SimpleStatementLine):
             alone = holder.with_changes(leading_lines=())

@@ -250,7 +250,10 @@ class _Walker:
                     for child in reversed(children):
                         push(child)
                     continue
-            for name in _REVERSED_FIELDS.get(cls) or _reversed_fields(cls):
+            names = _REVERSED_FIELDS.get(cls)
+            if names is None:
+                names = _reversed_fields(cls)
+            for name in names:
                 value = getattr(node, name)
                 kind = type(value)
                 if kind is tuple or kind is list:

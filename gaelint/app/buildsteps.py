@@ -162,7 +162,7 @@ def build_scripts(app_root: Path) -> List[Path]:
 # Many apps of one repository share ancestors: a directory's scripts are
 # looked for once while it is unchanged (its mtime moves when an entry is
 # added, removed or renamed).
-_SCRIPTS_IN: Dict[Tuple[str, int, int], Tuple[str, ...]] = {}
+_SCRIPTS_IN: Dict[Tuple[str, int, int, int], Tuple[str, ...]] = {}
 
 
 def _scripts_in(directory: Path) -> Tuple[str, ...]:
@@ -170,7 +170,7 @@ def _scripts_in(directory: Path) -> Tuple[str, ...]:
         st = os.stat(directory)
     except OSError:
         return ()
-    key = (str(directory), st.st_mtime_ns, st.st_ino)
+    key = (str(directory), st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
     found = _SCRIPTS_IN.get(key)
     if found is None:
         found = tuple(name for name in _listing(directory)

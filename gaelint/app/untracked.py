@@ -59,15 +59,35 @@ def why_absent_in(app, app_root: Path, parts: List[str]) -> Optional[str]:
     """:func:`why_absent`, with the answer recorded on the AppContext
     (``checkout_answers``): it depends on files the app does not deploy."""
     answer = why_absent(app_root, parts)
-    app.checkout_answers.append((str(app_root), list(parts), answer))
+    app.checkout_answers.append(("why_absent", str(app_root), list(parts), answer))
+    return answer
+
+
+def exists_in(app, path: Path) -> bool:
+    """Whether ``path`` (a file the app may not deploy) exists, recorded on
+    the AppContext like :func:`why_absent_in`."""
+    answer = path.exists()
+    app.checkout_answers.append(("exists", str(path), answer))
     return answer
 
 
 def answers_unchanged(answers) -> bool:
-    """Whether the checkout still gives these recorded answers."""
+    """Whether the checkout still gives these recorded answers (anything
+    unreadable or malformed: no)."""
     try:
-        return all(why_absent(Path(root), list(parts)) == answer for root, parts, answer in answers)
-    except (TypeError, ValueError):
+        for kind, *question in answers:
+            if kind == "why_absent":
+                root, parts, answer = question
+                if why_absent(Path(root), list(parts)) != answer:
+                    return False
+            elif kind == "exists":
+                path, answer = question
+                if Path(path).exists() != answer:
+                    return False
+            else:
+                return False
+        return True
+    except Exception:  # noqa: BLE001 - a directory gone unreadable, a foreign entry: not the same answers
         return False
 
 

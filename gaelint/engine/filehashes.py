@@ -13,7 +13,9 @@ The one race: a file written again within the filesystem's timestamp
 granularity of the moment it was hashed keeps its signature. So a hash is
 only remembered for a file whose ctime was at least ``_SETTLED_NS`` older
 than the moment its bytes were read; a file younger than that is read again
-next time. The cache is still keyed by content: this only decides when the
+next time. (That assumes the file system's clock is this machine's, within
+those seconds; on Windows, whose st_ctime is the creation time, nothing is
+remembered.) The cache is still keyed by content: this only decides when the
 bytes need reading to know their hash.
 
 The table is one JSON file in the (trusted) cache directory, written to a
@@ -36,7 +38,7 @@ from gaelint import reading
 NAME = "file-hashes.json"
 _FORMAT = 1
 _SETTLED_NS = 2_000_000_000       # coarse filesystems (FAT, HFS+, some network mounts) count in seconds
-_MAX_ENTRIES = 200_000
+_MAX_ENTRIES = 100_000
 _MAX_TABLE_BYTES = 64 * 1024 * 1024
 
 
@@ -47,7 +49,8 @@ def _signature(st: os.stat_result) -> List[int]:
 class FileHashes:
     def __init__(self, directory: Optional[Path]):
         """``directory``: the cache directory, or None to remember nothing."""
-        self.directory = directory
+        # Windows reports the creation time as st_ctime: a changed file could keep its signature
+        self.directory = directory if os.name != "nt" else None
         self._old: Dict[str, list] = self._load() if directory is not None else {}
         self._used: Dict[str, list] = {}
         self.read = 0           # files whose bytes had to be read (for tests)

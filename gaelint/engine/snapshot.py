@@ -39,7 +39,9 @@ def key(cache: ResultCache, app, all_files: bool, checked: List[Path]) -> Option
     if getattr(app.app, "import_root", None) is not None:
         return None     # its handlers import modules from above the app root
     h = hashlib.sha256()
-    h.update(f"{cache.engine_key}|{KIND}|{app.root}|{all_files}|{app.app.config_path}\0".encode())
+    # root_unknown: discovery found no handler module on disk (deployed or not)
+    h.update(f"{cache.engine_key}|{KIND}|{app.root}|{all_files}|{app.app.config_path}|"
+             f"{getattr(app.app, 'root_unknown', False)}\0".encode())
     for path in sorted(checked):
         h.update(os.fsencode(str(path)) + b"\1")
     deployed = set(app.deploy.files)
@@ -56,6 +58,14 @@ def key(cache: ResultCache, app, all_files: bool, checked: List[Path]) -> Option
             digest = b"\0missing"
         except OSError:
             return None
+        h.update(os.fsencode(str(path)) + b"\0" + digest)
+    # the files the deploy skips, too: rules look at them (a skipped .pyc's bytes, GAE3xx)
+    h.update(b"\1skipped\0")
+    for path in app.deploy.skipped:
+        try:
+            digest = hashes.sha256(path, _MAX_FILE_BYTES)
+        except OSError as exc:      # a socket, a huge file: its name and kind only
+            digest = f"\0{type(exc).__name__}".encode()
         h.update(os.fsencode(str(path)) + b"\0" + digest)
     return h.hexdigest()
 
