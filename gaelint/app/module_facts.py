@@ -19,11 +19,12 @@ and only a file's module-level statements and class bodies count.
 from __future__ import annotations
 
 import ast
+import os
 import posixpath
 import re
 import warnings
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Set
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
 from gaelint.lazycst import cst
 
@@ -189,6 +190,30 @@ def _class_attrs(model, node, depth: int = 0) -> Set[str]:
     return names
 
 
+# A monorepo's services share most files (luci-py: 70 services over one
+# components/ tree): each file is read once per run while its stat (with
+# ctime, which no user-level call can set back) is unchanged.
+_CLASS_WORDS_OF: Dict[Tuple[int, int, int, int, int], Tuple[Tuple[bytes, Tuple[bytes, ...]], ...]] = {}
+
+
+def _file_class_words(path: Path) -> Tuple[Tuple[bytes, Tuple[bytes, ...]], ...]:
+    """((class name, words of its bases), ...) of one file."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return ()
+    key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)   # one entry per file, however linked
+    found = _CLASS_WORDS_OF.get(key)
+    if found is None:
+        data = _read(path)
+        found = () if data is None or b"class" not in data else tuple(
+            (name, tuple(_WORD.findall(bases))) for name, bases in _CLASS_BASES.findall(data))
+        if len(_CLASS_WORDS_OF) > 200_000:
+            _CLASS_WORDS_OF.clear()
+        _CLASS_WORDS_OF[key] = found
+    return found
+
+
 def class_words(app) -> Dict[bytes, frozenset]:
     """{class name: every word its bases are spelled with, transitively}
     for the classes the app's own modules define (read from their bytes).
@@ -201,11 +226,8 @@ def class_words(app) -> Dict[bytes, frozenset]:
         for rel in mods.files:
             if not rel.endswith(".py") or mods.in_site_dir(rel):
                 continue
-            data = _read(app.deploy.root / rel)
-            if data is None or b"class" not in data:
-                continue
-            for name, bases in _CLASS_BASES.findall(data):
-                direct.setdefault(name, set()).update(_WORD.findall(bases))
+            for name, words in _file_class_words(app.deploy.root / rel):
+                direct.setdefault(name, set()).update(words)
         out: Dict[bytes, frozenset] = {}
         for name in direct:
             seen, todo = set(), [name]

@@ -190,7 +190,7 @@ def _compute(app) -> AppModules:
     for rel in _path_scripts(mods, app.root):
         try:
             entries = app.file_fact(app.root / rel, "sys-path-entries", _sys_path_entries, valid=_entries_shape)
-        except RecursionError:          # too deep for libcst's visitor: path unknown
+        except RecursionError:          # too deep to read: path unknown
             entries = [None]
         for fragments in entries:
             if fragments is None:
@@ -241,7 +241,6 @@ def _entries_shape(value) -> bool:
 
 
 def _sys_path_entries(path) -> List[Optional[List[str]]]:
-    # libcst is imported only here, on a fact-cache miss (gaelint.lazycst)
     from .sys_path_literals import sys_path_entries
     return sys_path_entries(path)
 
