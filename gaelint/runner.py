@@ -52,8 +52,12 @@ def model_for(apps: List[AppContext], index: int, tasks, checked, models: Dict[i
     if index not in models:
         ctx = apps[index]
         known: Dict[str, dict] = {}
+        # a file's facts depend on its bytes alone: those a worker returned
+        # for another app (a nested app owns its files, which the app around
+        # it deploys too) serve this one as well
+        deployed = set(ctx.deploy.files)
         for (i, path), (_, file_facts) in zip(tasks, checked):
-            if i == index and file_facts is not None:
+            if file_facts is not None and (i == index or path in deployed):
                 known[ctx.relpath(path)] = file_facts
         static = static_matcher(ctx.config)
         python_files = {ctx.relpath(p) for p in ctx.deploy.files
