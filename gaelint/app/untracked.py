@@ -8,6 +8,12 @@ so a handler naming such a module is likely fine: GAE407 says so at warning
 instead of failing the deploy. Unless `.gcloudignore` includes the app
 directory's `.gitignore`: then gcloud skips what it lists too, and the
 handler really is missing.
+
+What a rule learns here about files the app does not deploy is recorded on
+the AppContext (``why_absent_in``, ``exists_in``): an app's snapshot
+(engine.snapshot) keeps those answers and is used again only while the
+checkout gives the same ones. A rule that reads the checkout outside the
+deploy set must ask through these, or its result can come back stale.
 """
 from __future__ import annotations
 
