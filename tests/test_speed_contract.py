@@ -321,3 +321,34 @@ def test_a_snapshot_follows_the_files_the_deploy_skips(tmp_path):
     assert gae407() == first                    # the snapshot
     (app / "main.py").rename(tmp_path / "main.py")
     assert "there is no `main.py`" in gae407()[0][1]
+
+
+def test_file_hashes_are_remembered_by_stat_and_follow_every_write(tmp_path, monkeypatch):
+    """engine.filehashes: a settled file's hash comes from the table while
+    its stat is unchanged; a write (or a file too young to trust) is read."""
+    import hashlib
+
+    from gaelint.engine import filehashes
+    cache = tmp_path / "cache"
+    module = tmp_path / "a.py"
+    module.write_bytes(b"x = 1\n")
+
+    def hashes():
+        table = filehashes.FileHashes(cache)
+        digest = table.sha256(module, 1000)
+        table.save()
+        return digest, table.read
+
+    assert hashes() == (hashlib.sha256(b"x = 1\n").digest(), 1)
+    assert hashes()[1] == 1, "written a moment ago: not trusted yet, read again"
+    monkeypatch.setattr(filehashes, "_SETTLED_NS", -10 ** 12)      # every file counts as settled
+    assert hashes()[1] == 1
+    assert hashes() == (hashlib.sha256(b"x = 1\n").digest(), 0), "from the table"
+    module.write_bytes(b"x = 2\n")                                   # same size: ctime and mtime move
+    assert hashes() == (hashlib.sha256(b"x = 2\n").digest(), 1)
+    module.unlink()
+    with pytest.raises(FileNotFoundError):
+        hashes()
+    os.mkfifo(tmp_path / "fifo")
+    with pytest.raises(OSError):
+        filehashes.FileHashes(cache).sha256(tmp_path / "fifo", 1000)
