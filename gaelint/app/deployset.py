@@ -34,8 +34,8 @@ from pathspec import GitIgnoreSpec
 
 from .. import reading
 from ..knowledge import table
-from .appyaml import SkipEntry, load_app_config
-from .entrypoints import include_files
+from .appyaml import SkipEntry
+from .entrypoints import nested_includes
 from .userregex import PatternTimeout, UserPattern, budget_note
 
 DEFAULT_SKIP_FILES: str = table("app_yaml")["default_skip_files"]["regex"]
@@ -154,20 +154,8 @@ class UploadRules:
 def _included_skip_files(config, root: Path) -> List[SkipEntry]:
     """The ``skip_files`` of the files ``includes:`` names, which appinfo
     joins to the app's (AppInclude.MergeSkipFiles)."""
-    out: List[SkipEntry] = []
-    seen = set()
-    stack = [(config, 0)]
-    while stack:
-        current, depth = stack.pop()
-        for path, _ in include_files(current, root):
-            if path in seen or depth > 5 or not path.is_file():
-                continue
-            seen.add(path)
-            included = load_app_config(path)
-            if included.error is None:
-                out.extend(included.skip_files or ())
-                stack.append((included, depth + 1))
-    return out
+    return [entry for _, included in nested_includes(config, root)
+            if included is not None and included.error is None for entry in included.skip_files or ()]
 
 
 def _compile_skip_files(entries: List[SkipEntry], path: Path, problems: List[Problem]) -> Union[Pattern[str], UserPattern]:

@@ -16,7 +16,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List, Optional, Tuple
+from typing import Iterator, List, Optional, Tuple
 
 from gaelint.knowledge import table
 
@@ -62,6 +62,29 @@ def include_files(config: AppConfig, root: Path) -> List[Tuple[Path, int]]:
             path = path / "include.yaml"
         out.append((path, entry.line))
     return out
+
+
+def nested_includes(config: AppConfig, root: Path, deepest: int = _MAX_INCLUDE_DEPTH + 1
+                    ) -> Iterator[Tuple[Path, Optional[AppConfig]]]:
+    """(path, its loaded yaml, or None when the checkout lacks it) of every
+    file ``config``'s ``includes:`` names and, as appinfo merges them, the
+    files those name in turn, ``deepest`` levels down; each existing file
+    once, in the order appinfo's MergeSkipFiles joins them."""
+    seen = set()
+    stack = [(config, 1)]
+    while stack:
+        current, level = stack.pop()
+        for path, _ in include_files(current, root):
+            if path in seen or level > deepest:
+                continue
+            if not path.is_file():
+                yield path, None
+                continue
+            seen.add(path)
+            included = load_app_config(path)
+            yield path, included
+            if included.error is None:
+                stack.append((included, level + 1))
 
 
 def handler_entry_points(config: AppConfig, service: str) -> List[EntryPoint]:

@@ -18,14 +18,12 @@ from pathlib import Path
 from typing import List, Optional, Tuple
 
 from gaelint.app import buildsteps, untracked
-from gaelint.app.appyaml import load_app_config
-from gaelint.app.entrypoints import include_files
+from gaelint.app.entrypoints import nested_includes
 from gaelint.findings import Finding, Step
 
 from .cache import MISSING, ResultCache, decode_finding, encode_finding
 
 KIND = "app"
-_MAX_INCLUDE_DEPTH = 4
 _MAX_FILE_BYTES = 64 * 1024 * 1024
 
 
@@ -97,14 +95,10 @@ def load(cache: ResultCache, snapshot_key: str, root: Path) -> Optional[Tuple[Li
 
 
 def _included(app) -> List[Path]:
-    """The yamls the app's service yamls pull in through `includes:` (nested too)."""
-    out: List[Path] = []
-    todo = [c for c in [app.config, *getattr(app.app, "service_configs", ())] if c is not None]
-    for _ in range(_MAX_INCLUDE_DEPTH):
-        found = [path for config in todo for path, _ in include_files(config, app.root)]
-        out += found
-        todo = [loaded for loaded in map(load_app_config, (p for p in found if p.is_file())) if loaded.error is None]
-    return out
+    """The yamls the app's service yamls pull in through `includes:` (nested
+    too), also those the checkout lacks: one appearing changes the result."""
+    configs = [c for c in [app.config, *getattr(app.app, "service_configs", ())] if c is not None]
+    return [path for config in configs for path, _ in nested_includes(config, app.root)]
 
 
 def store(cache: ResultCache, snapshot_key: str, app, findings: List[Finding], notes: List[str]) -> None:
