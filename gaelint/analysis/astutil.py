@@ -20,6 +20,12 @@ def dotted(node) -> Optional[str]:
     return None
 
 
+def first_line(stmt: ast.stmt) -> int:
+    """The line a statement starts on, its decorators included (ast gives a
+    decorated def the line of `def`)."""
+    return min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", ()))])
+
+
 def is_main_check(test) -> bool:
     if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq)):
         return False

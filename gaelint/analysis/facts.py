@@ -49,7 +49,7 @@ import re
 from typing import Any, Dict, List, Optional, Tuple
 
 from . import django_names, paths
-from .astutil import (catches_import_error, child_fields, dotted, imported_names, is_main_check,
+from .astutil import (catches_import_error, child_fields, dotted, first_line, imported_names, is_main_check,
                       list_elements, module_name_strings, string)
 from .platform import off_app_engine
 
@@ -107,7 +107,7 @@ class _Collector:
     def _statement(self, node, where: str, scope: str, top: bool, local):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             qual = f"{scope}.{node.name}" if scope else node.name
-            first = min([node.lineno] + [d.lineno for d in node.decorator_list])
+            first = first_line(node)
             self.defs.append([first, getattr(node, "end_lineno", node.lineno), qual, bool(node.decorator_list)])
             if top:
                 self.names.add(node.name)

@@ -28,6 +28,8 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 import libcst as cst
 from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionProvider
 
+from .astutil import first_line
+
 # What a deep statement may use when positioned on its own thread: CPython 3
 # accepts at most a few thousand chained operators, each a handful of frames.
 _DEEP_RECURSION_LIMIT = 60_000
@@ -170,9 +172,7 @@ def _first_lines(module: cst.Module, tree: Optional[ast.Module]) -> Optional[Dic
         if index >= len(stmts):
             return None
         node = stmts[index]
-        first = node.lineno
-        for deco in getattr(node, "decorator_list", ()):
-            first = min(first, deco.lineno)
+        first = first_line(node)
         count = len(top.body) if isinstance(top, cst.SimpleStatementLine) else 1
         out[id(top)] = (first - len(top.leading_lines), stmts[index:index + count])
         index += count

@@ -30,11 +30,9 @@ from typing import Dict, List, Optional, Set, Tuple
 import libcst as cst
 from libcst.metadata import CodePosition, CodeRange
 
+from .astutil import first_line
+
 _HEADER_HOLDERS = (cst.FunctionDef, cst.ClassDef, cst.With, cst.For, cst.While, cst.If)
-
-
-def _first_line(tree: ast.stmt) -> int:
-    return min([tree.lineno, *(d.lineno for d in getattr(tree, "decorator_list", ()))])
 
 
 def _generated(statement: cst.BaseStatement, indent: str, newline: str,
@@ -98,7 +96,7 @@ def positions(lines: List[str], spans, newline: str, holders: Dict[int, Tuple[cs
         span = spans.get(id(holder))
         if span is None:
             return None
-        first = _first_line(span[0])
+        first = first_line(span[0])
         text = lines[first - 1] if first - 1 < len(lines) else ""
         indent = text[:len(text) - len(text.lstrip(" \t"))]
         if text[len(indent):].startswith("\f"):
