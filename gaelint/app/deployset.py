@@ -229,13 +229,21 @@ def _read_lines(path: Path, problems: List[Problem], why: str) -> List[str]:
         return []
 
 
+def gcloudignore_include(line: str) -> Optional[str]:
+    """The file a ``.gcloudignore`` line includes (``#!include:NAME``, as
+    gcloud's FileChooser reads it), or None."""
+    if line.startswith("#") and line[1:].lstrip().startswith("!include:"):
+        return line[line.find("!include:") + len("!include:"):].strip()
+    return None
+
+
 def _load_gcloudignore(path: Path, problems: List[Problem]) -> GitIgnoreSpec:
     """gcloud's FileChooser.FromFile: gitignore lines plus one level of includes."""
     patterns: List[str] = []
     for line in _read_lines(path, problems, "cannot read .gcloudignore"):
         if line.startswith("#"):
-            if line[1:].lstrip().startswith("!include:"):
-                name = line[line.find("!include:") + len("!include:"):].strip()
+            name = gcloudignore_include(line)
+            if name is not None:
                 if "/" in name:
                     problems.append(Problem(path, f"#!include:{name}: gcloud only includes files in the same directory and fails"))
                     continue

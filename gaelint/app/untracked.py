@@ -25,6 +25,8 @@ from pathspec import GitIgnoreSpec
 
 from gaelint import reading
 
+from .deployset import gcloudignore_include
+
 _MAX_LEVELS = 8             # .gitignore files read from the app root upwards
 _MAX_BYTES = 1_000_000
 
@@ -135,4 +137,4 @@ def _gcloudignore_includes_gitignore(app_root: Path) -> bool:
         text = reading.read_text(app_root / ".gcloudignore", limit=_MAX_BYTES)
     except OSError:
         return False
-    return any(line.strip().replace(" ", "") == "#!include:.gitignore" for line in text.splitlines())
+    return any(gcloudignore_include(line) == ".gitignore" for line in text.splitlines())
