@@ -155,6 +155,16 @@ def _report(app, cache_dir, *extra):
     return json.loads(proc.stdout)
 
 
+def _warm_equals_fresh(app, cache_dir, code, *fields):
+    """``fields`` of the ``code`` findings of a run with the cache, which
+    must be those of a run without it."""
+    def picked(report):
+        return [tuple(f[k] for k in fields) for f in report["findings"] if f["code"] == code]
+    warm = picked(_report(app, cache_dir))
+    assert warm == picked(_report(app, cache_dir, "--no-cache"))
+    return warm
+
+
 def test_an_unchanged_app_is_taken_whole_and_follows_every_change(tmp_path):
     """engine.snapshot: an app no byte of which changed comes back whole,
     chains and notes included; a changed file, a new exclude or a changed
@@ -253,10 +263,7 @@ def test_snapshots_follow_what_a_missing_handler_and_an_outside_include_depend_o
     cache = tmp_path / "cache"
 
     def gae407():
-        warm = [(f["code"], f["severity"]) for f in _report(app, cache)["findings"] if f["code"] == "GAE407"]
-        assert warm == [(f["code"], f["severity"]) for f in _report(app, cache, "--no-cache")["findings"]
-                        if f["code"] == "GAE407"]
-        return warm
+        return _warm_equals_fresh(app, cache, "GAE407", "code", "severity")
 
     assert gae407() == [] and gae407() == []                    # the second run is a snapshot
     include.write_text("handlers:\n- url: /tasks/.*\n  script: taskqueue_lib.main.APP\n")
@@ -311,10 +318,7 @@ def test_a_snapshot_follows_the_files_the_deploy_skips(tmp_path):
     cache = tmp_path / "cache"
 
     def gae407():
-        warm = [(f["severity"], f["message"]) for f in _report(app, cache)["findings"] if f["code"] == "GAE407"]
-        assert warm == [(f["severity"], f["message"]) for f in _report(app, cache, "--no-cache")["findings"]
-                        if f["code"] == "GAE407"]
-        return warm
+        return _warm_equals_fresh(app, cache, "GAE407", "severity", "message")
 
     first = gae407()
     assert len(first) == 1 and "exists but skip_files excludes it" in first[0][1]
