@@ -26,6 +26,7 @@ from gaelint import reading
 from gaelint import source as _source
 
 from .modules import directories, zip_names
+from .sys_path_literals import sys_path_entries
 
 _PATH_HINTS = (b"sys.path", b"vendor", b"addsitedir")
 _MODULE_SUFFIXES = (".py", ".pyc", ".so", ".pyd", "module.so")
@@ -189,7 +190,7 @@ def _compute(app) -> AppModules:
     unresolved = False
     for rel in _path_scripts(mods, app.root):
         try:
-            entries = app.file_fact(app.root / rel, "sys-path-entries", _sys_path_entries, valid=_entries_shape)
+            entries = app.file_fact(app.root / rel, "sys-path-entries", sys_path_entries, valid=_entries_shape)
         except RecursionError:          # too deep to read: path unknown
             entries = [None]
         for fragments in entries:
@@ -235,14 +236,9 @@ def _pick(mods: AppModules, fragments: List[str]) -> Optional[str]:
 
 
 def _entries_shape(value) -> bool:
-    """What _sys_path_entries returns: a list of None or lists of str."""
+    """What sys_path_entries returns: a list of None or lists of str."""
     return isinstance(value, list) and all(
         e is None or (isinstance(e, list) and all(isinstance(f, str) for f in e)) for e in value)
-
-
-def _sys_path_entries(path) -> List[Optional[List[str]]]:
-    from .sys_path_literals import sys_path_entries
-    return sys_path_entries(path)
 
 
 def _read_lines(path) -> List[str]:
