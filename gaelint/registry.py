@@ -165,6 +165,13 @@ class SourceRule(Rule):
     """Reads one Python file; define ``visit_<LibcstNode>(self, node, ctx)``."""
 
     triggers: ClassVar[Optional[Tuple[object, ...]]] = None   # str or tuple of str
+    # Narrower, for words the rule only resolves as a module's names: a
+    # gaelint.analysis.trigger_modules.ModuleTriggers (the word counts in a
+    # file that imports one of its modules).
+    module_triggers: ClassVar[Optional[object]] = None
+    # The rule reads import statements only: its words count as parts of
+    # an imported name, not elsewhere in the file.
+    triggers_in_imports: ClassVar[bool] = False
 
     @classmethod
     def node_types(cls) -> Dict[type, str]:

@@ -11,6 +11,7 @@ from typing import Optional
 
 from gaelint.lazycst import cst
 
+from gaelint.analysis import trigger_modules
 from gaelint.findings import Severity
 from gaelint.knowledge import table
 from gaelint.registry import Invalid, SourceRule, Valid
@@ -121,6 +122,14 @@ class FilesystemWrite(SourceRule):
                                                 *FILE_CONFIG, *DICT_CONFIG]}
                             | METHOD_NAMES
                             | {"open", "basicConfig", "sqlite3", "Handler"}))
+    # Every name above is resolved from an import of the file (or is a
+    # builtin): `copy`, `run`, `save` count only beside their modules.
+    module_triggers = trigger_modules.module_triggers(
+        [*OPENERS, *WRITERS, *FILE_HANDLERS, *FILE_ARGUMENTS, *FILE_CONFIG, *DICT_CONFIG,
+         "logging.basicConfig", "os.open", "sqlite3"],
+        methods={m: [r for r in METHODS if m in METHODS[r]]
+                 + [k for k, v in RECEIVERS.items() if m in METHODS.get(v, ())]
+                 for m in METHOD_NAMES})
 
     VALID = (
         Valid("""

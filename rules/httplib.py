@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from gaelint.lazycst import cst
 
+from gaelint.analysis import trigger_modules
 from gaelint.analysis.context import UNKNOWN
 from gaelint.findings import Severity
 from gaelint.knowledge import table
@@ -160,6 +161,13 @@ class HttplibNeedsSockets(SourceRule):
                                                  *HANDLERS["context_handlers"],
                                                  *HANDLERS["x509_openers"], *HANDLERS["proxy_handlers"]]}
                             | set(METHODS["tunnel"]) | {"fileno", METHODS["socket_attribute"], VAR, "requests"}))
+    # every one of them is resolved from an import: httplib, urllib(2),
+    # requests, os (the variable set in os.environ)
+    module_triggers = trigger_modules.module_triggers(
+        [*CONNECTIONS, *URL_CALLS, *HANDLERS["context_handlers"], *HANDLERS["x509_openers"],
+         *HANDLERS["proxy_handlers"], *SESSIONS, "requests"],
+        methods={**{m: list(CONNECTIONS) for m in [*METHODS["tunnel"], METHODS["socket_attribute"]]},
+                 "fileno": METHODS["fileno_origins"], VAR: [SETTERS["mapping"], SETTERS["putenv"]]})
 
     VALID = (
         Valid("""

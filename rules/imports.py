@@ -86,6 +86,8 @@ class ImportRule(SourceRule):
     :meth:`check` returns: one missing library is one problem."""
 
     cause_kind: ClassVar[str] = "module"
+    # only import statements are read: a trigger word elsewhere means nothing
+    triggers_in_imports = True
 
     # whether imports in vendored third-party code (lib/) are reported (the
     # engine lowers them to info) or left alone

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from gaelint.lazycst import cst
 
+from gaelint.analysis import trigger_modules
 from gaelint.findings import Severity
 from gaelint.knowledge import table
 from gaelint.registry import Invalid, SourceRule, Valid
@@ -65,6 +66,9 @@ class ProcessSpawn(SourceRule):
     # The function's own name is in the source whenever a call resolves to it
     # (attribute, from-import, alias, star import, base class).
     triggers = tuple(sorted({n.rsplit(".", 1)[-1] for n in CALLS}))
+    # ... and only beside an import of its module (`run` without
+    # subprocess, `kill` without os or signal, cannot be one of these)
+    module_triggers = trigger_modules.module_triggers([*CALLS, *SUBCLASSABLE])
 
     VALID = (
         Valid("""

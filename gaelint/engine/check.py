@@ -19,7 +19,7 @@ from typing import Dict, FrozenSet, Iterable, List, Optional, Set, Tuple, Type
 
 
 from gaelint import registry, source
-from gaelint.analysis import facts, walk
+from gaelint.analysis import facts, trigger_modules, walk
 from gaelint.analysis.context import FileContext, resolve_qualname
 from gaelint.app.context import AppContext
 from gaelint.app.module_facts import AppFacts, class_words
@@ -91,8 +91,13 @@ class RuleSet:
         """Rules that could fire on a file with these bytes, in rule order.
         ``class_words``: for classes of the app, the words their bases are
         spelled with (a file naming ``Worker`` names ``Process`` too)."""
+        return self.select(data, class_words).rules
+
+    def select(self, data: bytes, class_words: Optional[Dict[bytes, FrozenSet[bytes]]] = None) -> "Selection":
+        """:meth:`rules_for`, with the words that chose them (for
+        :meth:`Selection.narrow`)."""
         if not self.prefilter:
-            return list(self.source_rules)
+            return Selection(list(self.source_rules), data, frozenset(), frozenset(), narrows=False)
         chosen = set(map(id, self._always))
         if b"#" in data:
             if b"\r" in data:          # CR-only files: a comment ends at \r too
@@ -101,9 +106,11 @@ class RuleSet:
         else:
             code = data
         words = set(_WORD.findall(code))
+        gained: Set[bytes] = set()
         if class_words:
             for name in words.intersection(class_words):
-                words |= class_words[name]
+                gained |= class_words[name]
+            words |= gained
         for word in self._words.intersection(words):
             chosen.update(map(id, self._by_word[word]))
         for needed, rule in self._by_all_words:
@@ -112,7 +119,69 @@ class RuleSet:
         for raw, rule in self._by_substring:
             if id(rule) not in chosen and raw in data:
                 chosen.add(id(rule))
-        return [r for r in self.source_rules if id(r) in chosen]
+        return Selection([r for r in self.source_rules if id(r) in chosen], data, frozenset(words),
+                         frozenset(gained))
+
+
+@dataclass
+class Selection:
+    """The rules a file's words choose, and what :meth:`narrow` needs to
+    keep only those whose words mean what they look for in this file
+    (:mod:`gaelint.analysis.trigger_modules`)."""
+
+    rules: List[SourceRule]
+    data: bytes
+    words: FrozenSet[bytes]          # the file's words outside comments, with its class words
+    gained: FrozenSet[bytes]         # the words its app classes brought
+    narrows: bool = True
+
+    def needs_facts(self) -> bool:
+        return self.narrows and any(r.module_triggers is not None or r.triggers_in_imports for r in self.rules)
+
+    def narrow(self, file_facts: dict) -> List[SourceRule]:
+        """The rules still possible once the file's imports are known."""
+        if not self.needs_facts():
+            return self.rules
+        roots, parts = trigger_modules.imported(file_facts)
+        bare: List[FrozenSet[bytes]] = []           # computed once, if a builtin needs it
+
+        def is_bare(word: bytes) -> bool:
+            if not bare:
+                bare.append(trigger_modules.bare_words(self.data))
+            return word in bare[0]
+
+        gained = {w.decode("ascii", "replace") for w in self.gained}
+        return [r for r in self.rules if _still_possible(r, self, roots, parts, gained, is_bare)]
+
+
+def _still_possible(rule: SourceRule, selection: Selection, roots, parts, gained, is_bare) -> bool:
+    spec = rule.module_triggers
+    if spec is None and not rule.triggers_in_imports:
+        return True
+    if spec is not None and not gained.isdisjoint(spec.related):
+        return True             # an app class of this file derives from what the rule looks for
+    for trigger in rule.triggers or ():
+        if isinstance(trigger, tuple):
+            if all(t.encode() in selection.words for t in trigger):
+                return True
+            continue
+        raw = trigger.encode()
+        if not (_WORD.fullmatch(raw) and not raw.endswith(b"_")):
+            if raw in selection.data:
+                return True
+            continue
+        if raw not in selection.words:
+            continue
+        if rule.triggers_in_imports:
+            if trigger in parts:
+                return True
+            continue
+        needed = spec.roots.get(trigger)
+        if needed is None or not needed.isdisjoint(roots):
+            return True
+        if trigger_modules.BUILTIN in needed and is_bare(raw):
+            return True
+    return False
 
 
 def gae001(path: Path, problem: source.LoadProblem, text: Optional[source.SourceFile] = None) -> Finding:
@@ -188,13 +257,13 @@ def _check_file(ruleset: RuleSet, app: AppContext, path: Path, data: Optional[by
         data, problem = source.read(path)
         if problem is not None:
             return [gae001(path, problem)], facts.empty()
-    wanted_rules = ruleset.rules_for(data, class_words(app))
+    selection = ruleset.select(data, class_words(app))
     # Parsing and walking allocate millions of short-lived, acyclic objects;
     # the cyclic collector only burns time on them (about a third of a parse).
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _check_source(ruleset, app, path, data, wanted_rules, deps)
+        return _check_source(ruleset, app, path, data, selection, deps)
     finally:
         if gc_was_enabled:
             gc.enable()
@@ -203,31 +272,41 @@ def _check_file(ruleset: RuleSet, app: AppContext, path: Path, data: Optional[by
 # The last loads, by content: one file shared by several apps (a directory
 # symlinked into each service of a monorepo) is parsed once per run when its
 # copies are checked one after the other (engine.parallel groups them).
-_LOADED: "OrderedDict[Tuple[bytes, bool], Tuple[source.SourceFile, dict]]" = OrderedDict()
+_LOADED: "OrderedDict[bytes, Tuple[source.SourceFile, dict]]" = OrderedDict()
 _LOADED_KEEP = 4
 
 
-def _load(path: Path, data: bytes, validate_only: bool):
-    """(source, facts, CPython's ast or None) of these bytes at ``path``,
-    parsed once per content (the ast only comes with a fresh parse)."""
-    key = (hashlib.sha1(data).digest(), validate_only)
+def _load(path: Path, data: bytes, selection: Selection):
+    """(source, facts, CPython's ast or None, the rules to run) of these
+    bytes at ``path``, parsed once per content (the ast only comes with a
+    fresh parse). libcst builds a tree only when a rule is still possible
+    once the file's imports are known (:meth:`Selection.narrow`)."""
+    key = hashlib.sha1(data).digest()
     found = _LOADED.get(key)
     if found is not None:
-        _LOADED.move_to_end(key)
         src, file_facts = found
-        return dataclasses.replace(src, path=path), file_facts, None
-    src = source.load_bytes(path, data, validate_only=validate_only)
-    file_facts = facts.extract(src.tree)
+        rules = selection.narrow(file_facts) if selection.rules else []
+        if src.module is not None or not rules:
+            _LOADED.move_to_end(key)
+            return dataclasses.replace(src, path=path), file_facts, None, rules
+    decided: dict = {}
+
+    def build_if(tree) -> bool:
+        decided["facts"] = extracted = facts.extract(tree)
+        decided["rules"] = selection.narrow(extracted) if selection.rules else []
+        return bool(decided["rules"])
+
+    src = source.load_bytes(path, data, validate_only=not selection.rules, build_if=build_if)
+    file_facts = decided["facts"] if "facts" in decided else facts.extract(src.tree)
     tree, src.tree = src.tree, None     # kept by the caller for positions, never by the LRU
     _LOADED[key] = (src, file_facts)
     while len(_LOADED) > _LOADED_KEEP:
         _LOADED.popitem(last=False)
-    return src, file_facts, tree
+    return src, file_facts, tree, decided.get("rules", [])
 
 
-def _check_source(ruleset, app, path, data, wanted_rules, deps=None) -> List[Finding]:
-    # No selected rule can fire: only decide whether the file parses (GAE001).
-    src, file_facts, tree = _load(path, data, not wanted_rules)
+def _check_source(ruleset, app, path, data, selection, deps=None) -> List[Finding]:
+    src, file_facts, tree, wanted_rules = _load(path, data, selection)
     findings = [gae001(path, p, src) for p in src.problems]
     if src.module is None or not wanted_rules:
         return findings, file_facts

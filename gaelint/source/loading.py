@@ -25,7 +25,7 @@ import functools
 import re
 import warnings
 from pathlib import Path
-from typing import List, Optional, Tuple
+from typing import Callable, List, Optional, Tuple
 
 from gaelint.lazycst import cst
 
@@ -281,11 +281,12 @@ def _compile_problem(text: str, tree: Optional[ast.Module]) -> Optional[LoadProb
 _Loaded = Tuple[Optional["cst.Module"], bool, str, Optional[ast.Module], List[LoadProblem]]
 
 
-def _load_text(text: str, build: bool) -> _Loaded:
+def _load_text(text: str, build: bool, build_if: Optional[Callable[[ast.Module], bool]] = None) -> _Loaded:
     """(libcst module or None, python2, parsed text, CPython ast of it,
-    problems that do not stop the analysis), or _Fail."""
+    problems that do not stop the analysis), or _Fail. ``build_if``: asked
+    with CPython's ast whether the libcst tree is needed after all."""
     try:
-        return _load_text_once(text, build)
+        return _load_text_once(text, build, build_if)
     except _Fail:
         # A line holding only `\`, or a `\` ending the file, trips libcst or
         # fissix where Python 2.7 reads on: try again without them.
@@ -297,13 +298,13 @@ def _load_text(text: str, build: bool) -> _Loaded:
                 continue
             tried.add(blanked)
             try:
-                return _load_text_once(blanked, build)
+                return _load_text_once(blanked, build, build_if)
             except _Fail:
                 pass
         raise
 
 
-def _load_text_once(text: str, build: bool) -> _Loaded:
+def _load_text_once(text: str, build: bool, build_if: Optional[Callable[[ast.Module], bool]] = None) -> _Loaded:
     py3_error, tree = _python3_parse(text)
     python2, parsed = False, text
     if py3_error is None and dialect.python2_reads_differently(text, tree):
@@ -323,7 +324,7 @@ def _load_text_once(text: str, build: bool) -> _Loaded:
         python2 = True
     compile_error = _compile_problem(parsed, tree)
     problems = [compile_error] if compile_error is not None else []
-    if not build:
+    if not build or (build_if is not None and not build_if(tree)):
         return None, python2, parsed, tree, problems
     try:
         return _parse_module(parsed), python2, parsed, tree, problems
@@ -357,9 +358,11 @@ def python3_text(data: bytes) -> Optional[str]:
     return parsed
 
 
-def load_bytes(path: Path, data: bytes, validate_only: bool = False) -> SourceFile:
+def load_bytes(path: Path, data: bytes, validate_only: bool = False,
+               build_if: Optional[Callable[[ast.Module], bool]] = None) -> SourceFile:
     """Decode and parse ``data``; with ``validate_only``, only decide whether
-    Python 2.7 or 3 accepts it (module stays None)."""
+    Python 2.7 or 3 accepts it (module stays None); ``build_if(tree)``
+    decides that from CPython's ast, once the syntax is known."""
     if len(data) > MAX_PARSE_BYTES:
         need = len(data) * TREE_BYTES_PER_SOURCE_BYTE // 2 ** 20
         return SourceFile(path, problems=(LoadProblem(
@@ -369,7 +372,7 @@ def load_bytes(path: Path, data: bytes, validate_only: bool = False) -> SourceFi
     try:
         text, problems = decode(data)
         text = normalise_newlines(text)
-        module, py2, parsed, tree, more = _load_text(text, build=not validate_only)
+        module, py2, parsed, tree, more = _load_text(text, not validate_only, build_if)
     except _Fail as fail:
         return SourceFile(path, problems=(fail.problem,))
     return SourceFile(path, text, module, py2, tuple(problems + more), parsed if module is not None else "",

@@ -15,6 +15,7 @@ from __future__ import annotations
 from gaelint.lazycst import cst
 
 from . import sockets as S
+from gaelint.analysis import trigger_modules
 from gaelint.analysis.context import UNKNOWN
 from gaelint.findings import Severity
 from gaelint.registry import Invalid, SourceRule, Valid
@@ -78,6 +79,11 @@ class ListenSocket(SourceRule):
     # `app.run()` counts only on an object made by a class this file names
     triggers = (*sorted(set(S.leaves(SERVERS)) | LISTEN_METHODS | {"listen"}),
                 *sorted({(m, S.leaf(owner)) for owner, methods in SERVER_METHODS.items() for m in methods}))
+    # servers by their modules; listen/accept only on sockets (S.SOCKET_SOURCES)
+    # and on the servers that have them
+    module_triggers = trigger_modules.module_triggers(
+        SERVERS, methods={m: [*S.SOCKET_SOURCES, *(o for o, ms in SERVER_METHODS.items() if m in ms)]
+                          for m in LISTEN_METHODS | {"listen"}})
 
     VALID = (
         Valid("""

@@ -24,6 +24,9 @@ SOCKET_METHODS: Dict[str, Optional[int]] = _SOCK["socket_returning_methods"]
 REQUEST_HANDLERS = frozenset(_SOCK["request_handlers"])
 HANDLER_SOCKET_ATTRS = frozenset(_SOCK["request_handler_socket_attrs"])
 DISPATCHERS = frozenset(_SOCK["dispatchers"])
+# Every name an object known to be a socket starts from (socket_like):
+# a file that imports none of their modules holds no such object.
+SOCKET_SOURCES = tuple(sorted(FACTORIES | PAIR_FACTORIES | SSL_CONTEXTS | REQUEST_HANDLERS | DISPATCHERS))
 
 _ADDR = NET["addresses"]
 LOCAL_HOSTNAMES = frozenset(_ADDR["local_hostnames"])

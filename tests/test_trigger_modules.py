@@ -1,0 +1,89 @@
+"""The prefilter's second step (gaelint.analysis.trigger_modules): a trigger
+word wakes a rule only where it can mean what the rule looks for, and the
+shortcut never changes a finding."""
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from gaelint import registry, source
+from gaelint.analysis import facts
+from gaelint.config import Config
+from gaelint.engine.check import RuleSet
+from gaelint.runner import run, select_rules
+from gaelint.source import loading
+from gaelint.testing import write_app
+
+RULESET = select_rules(Config())
+
+
+def _possible(code, class_words=None):
+    """Codes of the rules a file still needs once its imports are known."""
+    data = textwrap.dedent(code).encode()
+    selection = RULESET.select(data, class_words)
+    tree = source.load_bytes(Path("m.py"), data, validate_only=True).tree
+    return sorted(r.code for r in selection.narrow(facts.extract(tree)))
+
+
+@pytest.mark.parametrize("code,expected", [
+    # everyday words of app code: not the module functions the rules mean
+    ("import logging\nitems.copy()\ncourse.save()\njob.run()\nproc.kill()\n", []),
+    ("from shutil import copy as cp\ncp('a', 'b')\n", ["GAE201"]),
+    ("import os\nos.kill(1, 9)\n", ["GAE202"]),
+    # `six` spells urllib's functions too (module_aliases.json)
+    ("import six\nsix.moves.urllib.request.urlretrieve(u, 'f')\n", ["GAE201", "GAE405"]),
+    # a builtin counts as a bare name only, never inside a string or after a dot
+    ("title = 'open the file'\nlink.open()\n", []),
+    ("writer = open\n", ["GAE201"]),
+    ("with open(path, 'w') as fh:\n    fh.write('x')\n", ["GAE201"]),
+    # import rules read import statements only
+    ("name = 'ssl'\n", []),
+    ("import ssl\n", ["GAE302"]),
+    ("from six.moves import tkinter\n", ["GAE301"]),
+    # socket methods on sockets only; the variable in os.environ only
+    ("bus.listen('topic')\n", []),
+    ("import socket\nserver = socket.socket()\nserver.listen(5)\n", ["GAE101"]),
+    ("settings['GAE_USE_SOCKETS_HTTPLIB'] = '1'\n", []),
+    ("import os\nos.environ['GAE_USE_SOCKETS_HTTPLIB'] = '1'\n", ["GAE405"]),
+])
+def test_a_trigger_word_needs_its_module(code, expected):
+    assert _possible(code) == expected
+
+
+def test_a_class_of_the_app_keeps_the_rules_its_bases_belong_to():
+    """`Worker` is a multiprocessing.Process in another module of the app:
+    the file imports nothing of multiprocessing, and may still start one."""
+    code = "from workers import Worker\nWorker().start()\nitems.copy()\n"
+    assert _possible(code) == []
+    assert _possible(code, {b"Worker": frozenset({b"multiprocessing", b"Process"})}) == ["GAE202"]
+
+
+def test_every_rule_example_gives_the_same_findings_with_and_without_the_prefilter(tmp_path):
+    """Both prefilter steps against every rule on every file, on every
+    VALID/INVALID example of every rule, side by side in one run."""
+    examples = [e for rule in registry.all_rules() for e in (*rule.VALID, *rule.INVALID)]
+    for i, example in enumerate(examples):
+        write_app(tmp_path / f"example{i:03d}", example)
+    full = RuleSet(RULESET.rules, prefilter=False)
+
+    def findings(ruleset):
+        return [(str(f.path), f.line, f.column, f.code, f.message, int(f.severity))
+                for f in run([tmp_path], ruleset, Config(), jobs=1).findings]
+    fast = findings(RULESET)
+    assert {code for _, _, _, code, _, _ in fast} >= {"GAE101", "GAE201", "GAE202", "GAE301", "GAE302", "GAE405"}
+    assert fast == findings(full)
+
+
+def test_a_file_no_rule_can_fire_on_is_not_given_to_libcst(tmp_path, monkeypatch):
+    parsed = []
+    real = loading._parse_module
+    monkeypatch.setattr(loading, "_parse_module", lambda text: parsed.append(text) or real(text))
+    root = tmp_path / "app"
+    write_app(root, registry.Example(code="import logging\nitems.copy()\ncourse.save()\napp = None\n",
+                                     path="main.py"))
+    assert [f.code for f in run([root], RULESET, Config(), jobs=1).findings] == []
+    assert parsed == []
+    (root / "main.py").write_text("import logging\nlog = open('app.log', 'a')\napp = None\n")
+    found = run([root], RULESET, Config(), jobs=1).findings
+    assert [(f.code, f.line) for f in found] == [("GAE201", 2)]
+    assert len(parsed) == 1
