@@ -67,6 +67,9 @@ class Gaelint:
     def __init__(self, exe: str, out: Path, cache_dir: Path, repeat: int):
         self.cmd = [str(Path(exe).resolve())] if Path(exe).exists() else [exe]
         self.env = dict(os.environ, GAELINT_CACHE_DIR=str(cache_dir), XDG_CACHE_HOME=str(WORK / "xdg-cache"))
+        # as a user's Python runs it: with PYTHONDONTWRITEBYTECODE set, every gaelint module
+        # edited since its .pyc was last written would be compiled again on every run
+        self.env.pop("PYTHONDONTWRITEBYTECODE", None)
         self.out, self.cache_dir, self.repeat = out, cache_dir, repeat
         self.res = {}
 

@@ -157,6 +157,8 @@ def run(paths: Sequence[Path], ruleset: RuleSet, config: Config, *, all_files: b
         from .stdin import run_stdin     # stdin uses the stages, never this module
         return run_stdin(stdin[0], stdin[1], ruleset, config, all_files=all_files)
     result = RunResult()
+    if cache is not None:
+        cache.load_class_words()
     targets, problems = discovery.find_apps([Path(p) for p in paths], all_files=all_files,
                                             deploy_roots=config.deploy_roots)
     apps: List[AppContext] = []
@@ -283,4 +285,6 @@ def run(paths: Sequence[Path], ruleset: RuleSet, config: Config, *, all_files: b
         if found or unused_noqa:    # a clean file has nothing to suppress: don't read it again
             result.findings.extend(postprocess(path, found, ruleset.codes, config, [c.root for c in apps]))
     result.findings.sort(key=Finding.sort_key)
+    if cache is not None:
+        cache.save_class_words()
     return result

@@ -356,3 +356,43 @@ def test_file_hashes_are_remembered_by_stat_and_follow_every_write(tmp_path, mon
     os.mkfifo(tmp_path / "fifo")
     with pytest.raises(OSError):
         filehashes.FileHashes(cache).sha256(tmp_path / "fifo", 1000)
+
+
+def test_class_words_are_remembered_by_stat_and_follow_a_write(tmp_path, monkeypatch):
+    """engine.classwords: a later run takes a settled file's class words
+    from the cache instead of reading the file; a write is read again."""
+    from gaelint.app import module_facts
+    from gaelint.registry import Example
+    from gaelint.testing import write_app
+    monkeypatch.setattr(module_facts, "_SETTLED_NS", -10 ** 12)      # every file counts as settled
+    ruleset = select_rules(Config())
+    root = tmp_path / "app"
+    write_app(root, Example(
+        code="from workers import Worker\nWorker().start()\napp = None\n", path="main.py",
+        files={"workers.py": "import multiprocessing\n\n\nclass Worker(multiprocessing.Process):\n    pass\n"}))
+    read = []
+    real = module_facts._CLASS_BASES
+
+    class Counting:
+        def findall(self, data):
+            read.append(data)
+            return real.findall(data)
+    monkeypatch.setattr(module_facts, "_CLASS_BASES", Counting())
+
+    def check():
+        module_facts._CLASS_WORDS_OF.clear()         # as a new process starts
+        module_facts._SETTLED.clear()
+        del read[:]
+        cache = ResultCache(tmp_path / "cache", engine_fingerprint(ruleset.codes))
+        return [(f.path.name, f.code, f.line) for f in run([root], ruleset, Config(), jobs=1, cache=cache).findings
+                if f.code == "GAE202"]
+
+    assert check() == [("main.py", "GAE202", 2)]
+    assert read, "the first run reads the class words"
+    table = json.loads((tmp_path / "cache" / "class-words.json").read_text())
+    assert any(row[5] == [["Worker", ["multiprocessing", "Process"]]] for row in table["files"])
+    assert check() == [("main.py", "GAE202", 2)]
+    assert read == [], "the second run reads no file for its class words"
+    (root / "workers.py").write_text("import threading\n\n\nclass Worker(threading.Thread):\n    pass\n")
+    assert check() == []
+    assert len(read) == 1, "the changed file is read again"

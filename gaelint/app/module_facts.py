@@ -22,6 +22,7 @@ import ast
 import os
 import posixpath
 import re
+import time
 import warnings
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Set, Tuple
@@ -192,11 +193,29 @@ def _class_attrs(model, node, depth: int = 0) -> Set[str]:
 
 # A monorepo's services share most files (luci-py: 70 services over one
 # components/ tree): each file is read once per run while its stat (with
-# ctime, which no user-level call can set back) is unchanged.
-_CLASS_WORDS_OF: Dict[Tuple[int, int, int, int, int], Tuple[Tuple[bytes, Tuple[bytes, ...]], ...]] = {}
+# ctime, which no user-level call can set back) is unchanged. Across runs the
+# engine keeps the settled entries in its cache (git's index trick, as
+# engine.filehashes does for hashes): a pre-commit run over one changed file
+# then reads no other file of the app for its class words.
+_StatKey = Tuple[int, int, int, int, int]
+_ClassWords = Tuple[Tuple[bytes, Tuple[bytes, ...]], ...]
+_CLASS_WORDS_OF: Dict[_StatKey, _ClassWords] = {}
+_SETTLED: Dict[_StatKey, _ClassWords] = {}      # read this run, safe to remember
+_SETTLED_NS = 2_000_000_000
 
 
-def _file_class_words(path: Path) -> Tuple[Tuple[bytes, Tuple[bytes, ...]], ...]:
+def known_class_words(entries: Dict[_StatKey, _ClassWords]) -> None:
+    """Seed the per-file class words with those a previous run remembered."""
+    _CLASS_WORDS_OF.update(entries)
+
+
+def settled_class_words() -> Dict[_StatKey, _ClassWords]:
+    """The class words read this run from files whose ctime was over two
+    seconds older than the read (a later write always changes the stat)."""
+    return dict(_SETTLED)
+
+
+def _file_class_words(path: Path) -> _ClassWords:
     """((class name, words of its bases), ...) of one file."""
     try:
         st = os.stat(path)
@@ -205,12 +224,22 @@ def _file_class_words(path: Path) -> Tuple[Tuple[bytes, Tuple[bytes, ...]], ...]
     key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)   # one entry per file, however linked
     found = _CLASS_WORDS_OF.get(key)
     if found is None:
+        read_at = time.time_ns()
         data = _read(path)
         found = () if data is None or b"class" not in data else tuple(
             (name, tuple(_WORD.findall(bases))) for name, bases in _CLASS_BASES.findall(data))
         if len(_CLASS_WORDS_OF) > 200_000:
             _CLASS_WORDS_OF.clear()
+            _SETTLED.clear()
         _CLASS_WORDS_OF[key] = found
+        if data is not None and st.st_ctime_ns < read_at - _SETTLED_NS and os.name != "nt":
+            try:
+                after = os.stat(path)
+            except OSError:
+                after = None
+            if after is not None and (after.st_dev, after.st_ino, after.st_size, after.st_mtime_ns,
+                                      after.st_ctime_ns) == key:
+                _SETTLED[key] = found
     return found
 
 

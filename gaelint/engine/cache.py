@@ -42,6 +42,7 @@ from typing import Any, Callable, Dict, List, Optional
 from gaelint import __version__, reading, registry
 from gaelint.findings import Finding, Severity
 
+from .classwords import ClassWordsTable
 from .filehashes import FileHashes
 
 FORMAT = 4
@@ -235,6 +236,7 @@ class ResultCache:
         self.engine_key = engine_key
         self.problem = _trust_problem(directory)     # set: the cache is off (say why once)
         self._file_hashes: Optional[FileHashes] = None
+        self._class_words: Optional[ClassWordsTable] = None
 
     @property
     def file_hashes(self) -> FileHashes:
@@ -246,6 +248,15 @@ class ResultCache:
     def save_file_hashes(self) -> None:
         if self._file_hashes is not None:
             self._file_hashes.save()
+
+    def load_class_words(self) -> None:
+        """Give the app stage the class words earlier runs read (engine.classwords)."""
+        if self._class_words is None:
+            self._class_words = ClassWordsTable(self.directory if self.problem is None else None)
+
+    def save_class_words(self) -> None:
+        if self._class_words is not None:
+            self._class_words.save()
 
     def key(self, data: bytes, relpath: str, app_key: str) -> str:
         h = hashlib.sha256()

@@ -109,19 +109,26 @@ class FileHashes:
             if len(files) >= _MAX_ENTRIES:
                 break
             files.setdefault(name, known)
+        write_table(self.directory, NAME, {"format": _FORMAT, "files": files})
+
+
+def write_table(directory: Path, name: str, doc: object) -> None:
+    """Write a JSON table into the cache directory: to a temporary file,
+    then renamed over the old one. A read-only or full cache only costs
+    speed, so failures are silent."""
+    tmp = None
+    try:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".json")
+        with os.fdopen(fd, "w") as fh:
+            json.dump(doc, fh, separators=(",", ":"))
+        os.replace(tmp, directory / name)
         tmp = None
-        try:
-            self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=".json")
-            with os.fdopen(fd, "w") as fh:
-                json.dump({"format": _FORMAT, "files": files}, fh, separators=(",", ":"))
-            os.replace(tmp, self.directory / NAME)
-            tmp = None
-        except (OSError, TypeError, ValueError):
-            pass                # a read-only or full cache only costs speed
-        finally:
-            if tmp is not None:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
+    except (OSError, TypeError, ValueError):
+        pass
+    finally:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass

@@ -1,0 +1,78 @@
+"""The class words of the app's files, remembered across runs by stat.
+
+The prefilter reads a file that names ``Worker`` as if it named what
+``Worker``'s bases are spelled with (:func:`gaelint.app.module_facts.class_words`),
+so the words of every class of the app are part of every file's cache key.
+Reading them means reading every module of the app: most of a pre-commit
+run over one changed file. As :mod:`.filehashes` does for hashes, the words
+of a file are taken from the last run when its stat (device, inode, size,
+mtime and ctime in ns) is the one recorded then, and only words read well
+after the file's last change are remembered (``module_facts`` decides that).
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Optional
+
+from gaelint import reading
+from gaelint.app import module_facts
+
+from .filehashes import write_table
+
+NAME = "class-words.json"
+_FORMAT = 1
+_MAX_ENTRIES = 100_000
+_MAX_TABLE_BYTES = 64 * 1024 * 1024
+
+
+def _entry(item) -> Optional[tuple]:
+    """(stat key, class words) of one stored row, or None when malformed."""
+    if not (isinstance(item, list) and len(item) == 6 and all(type(n) is int for n in item[:5])
+            and isinstance(item[5], list)):
+        return None
+    words = []
+    for row in item[5]:
+        if not (isinstance(row, list) and len(row) == 2 and isinstance(row[0], str)
+                and isinstance(row[1], list) and all(isinstance(w, str) for w in row[1])):
+            return None
+        try:
+            words.append((row[0].encode("ascii"), tuple(w.encode("ascii") for w in row[1])))
+        except UnicodeEncodeError:
+            return None
+    return tuple(item[:5]), tuple(words)
+
+
+class ClassWordsTable:
+    def __init__(self, directory: Optional[Path]):
+        """``directory``: the cache directory, or None to remember nothing."""
+        self.directory = directory if os.name != "nt" else None
+        self._old = {}
+        if self.directory is None:
+            return
+        try:
+            doc = json.loads(reading.read_bytes(self.directory / NAME, _MAX_TABLE_BYTES))
+        except (OSError, ValueError, RecursionError):
+            return
+        if not isinstance(doc, dict) or doc.get("format") != _FORMAT or not isinstance(doc.get("files"), list):
+            return
+        for item in doc["files"]:
+            found = _entry(item)
+            if found is not None:
+                self._old[found[0]] = found[1]
+        module_facts.known_class_words(self._old)
+
+    def save(self) -> None:
+        """Remember what this run read: its files first, then the others."""
+        new = {k: v for k, v in module_facts.settled_class_words().items() if self._old.get(k) != v}
+        if self.directory is None or not new:
+            return
+        rows = dict(new)
+        for key, words in self._old.items():
+            if len(rows) >= _MAX_ENTRIES:
+                break
+            rows.setdefault(key, words)
+        write_table(self.directory, NAME, {"format": _FORMAT, "files": [
+            [*key, [[name.decode("ascii"), [w.decode("ascii") for w in words]] for name, words in value]]
+            for key, value in rows.items()]})
