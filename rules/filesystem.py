@@ -126,10 +126,14 @@ class FilesystemWrite(SourceRule):
     # builtin): `copy`, `run`, `save` count only beside their modules.
     module_triggers = trigger_modules.module_triggers(
         [*OPENERS, *WRITERS, *FILE_HANDLERS, *FILE_ARGUMENTS, *FILE_CONFIG, *DICT_CONFIG,
-         "logging.basicConfig", "os.open", "sqlite3"],
+         "logging.basicConfig", "logging.Handler", "os.open", "sqlite3"],
         methods={m: [r for r in METHODS if m in METHODS[r]]
                  + [k for k, v in RECEIVERS.items() if m in METHODS.get(v, ())]
-                 for m in METHOD_NAMES})
+                 for m in METHOD_NAMES},
+        builtin_modes={_leaf(name): trigger_modules.ModeArgument(
+            *OPENERS[name]["mode"], OPENERS[name]["default"],
+            OPENERS[name].get("write_chars", FACTS["write_mode_chars"]))
+            for name in ("__builtin__.open", "__builtin__.file")})
 
     VALID = (
         Valid("""

@@ -18,7 +18,9 @@ x as y``, ``from x import *``, ``__import__('x')``, the aliases of
 of another module of the app. Hence:
 
 * a builtin (root ``__builtin__``) counts when the word is used as a bare
-  name outside strings and comments (``open(...)``, ``f = open``);
+  name outside strings and comments, and, with the file's ast at hand, where
+  nothing the walk binds hides it and the call is not one that cannot write
+  (``open(path)``, ``open(path, 'rb')``): :func:`may_use_builtin`;
 * a word reached through an app class (the engine's class words: a file
   naming ``Worker`` names what ``Worker``'s bases are spelled with) keeps
   the rule whenever one of those words belongs to the rule's names
@@ -30,9 +32,10 @@ name.
 """
 from __future__ import annotations
 
+import ast
 import re
-from dataclasses import dataclass
-from typing import Dict, FrozenSet, Iterable, Mapping, Set, Tuple
+from dataclasses import dataclass, field
+from typing import Dict, FrozenSet, Iterable, Mapping, Optional, Set, Tuple
 
 from .names import aliases
 
@@ -49,13 +52,17 @@ class ModuleTriggers:
 
     roots: Mapping[str, FrozenSet[str]]
     related: FrozenSet[str]
+    builtin_modes: Mapping[str, "ModeArgument"] = field(default_factory=dict)
 
 
-def module_triggers(names: Iterable[str], methods: Mapping[str, Iterable[str]] = ()) -> ModuleTriggers:
+def module_triggers(names: Iterable[str], methods: Mapping[str, Iterable[str]] = (),
+                    builtin_modes: Optional[Mapping[str, "ModeArgument"]] = None) -> ModuleTriggers:
     """From the dotted names a rule resolves (``os.remove``,
     ``__builtin__.open``; the word is the last part, the module the first)
     and from ``methods``: method word -> the dotted names of the objects it
-    counts on (``{'extractall': ['zipfile.ZipFile', 'tarfile.open']}``)."""
+    counts on (``{'extractall': ['zipfile.ZipFile', 'tarfile.open']}``).
+    ``builtin_modes``: for a builtin that only matters when it writes, where
+    its mode goes (a call with a literal mode that cannot write is no use)."""
     roots: Dict[str, Set[str]] = {}
     related: Set[str] = set()
     for name in names:
@@ -68,7 +75,7 @@ def module_triggers(names: Iterable[str], methods: Mapping[str, Iterable[str]] =
             roots.setdefault(word, set()).add(parts[0])
             related.update(parts)
         related.add(word)
-    return ModuleTriggers({w: frozenset(r) for w, r in roots.items()}, frozenset(related))
+    return ModuleTriggers({w: frozenset(r) for w, r in roots.items()}, frozenset(related), dict(builtin_modes or {}))
 
 
 def _alias_roots() -> Dict[str, Set[str]]:
@@ -121,3 +128,144 @@ def bare_words(data: bytes) -> FrozenSet[bytes]:
     if b"\r" in data:
         data = data.replace(b"\r", b"\n")
     return frozenset(_BARE_WORD.findall(_STRING_OR_COMMENT.sub(b" ", data)))
+
+
+# -- a builtin, as the walk resolves it ------------------------------------
+@dataclass(frozen=True)
+class ModeArgument:
+    """Where an opener takes its mode, the mode it defaults to, and the
+    characters that make a mode write (``open``: 1 / ``mode``, ``'r'``)."""
+
+    position: int
+    keyword: str
+    default: str
+    write_chars: str
+
+    def cannot_write(self, call: ast.Call) -> bool:
+        """True when the call's mode is, by its literal text or default, one
+        that does not write; False when it writes or is not spelled out."""
+        if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+            return False
+        given = [k.value for k in call.keywords if k.arg == self.keyword]
+        if len(call.args) > self.position:
+            given.append(call.args[self.position])
+        if not given:
+            mode = self.default
+        elif len(given) == 1 and isinstance(given[0], ast.Constant) and isinstance(given[0].value, str):
+            mode = given[0].value
+        else:
+            return False
+        return not any(c in mode for c in self.write_chars)
+
+
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+def may_use_builtin(tree: ast.Module, word: str, mode: Optional[ModeArgument] = None) -> bool:
+    """Whether ``word`` may name the builtin somewhere in the module, as
+    :mod:`gaelint.analysis.walk` binds names: a use counts unless the
+    module, or a function around it, binds the word (assignment, ``for``,
+    ``with``, ``except``, import, ``def``, ``class``, parameter; not a lambda
+    parameter, a comprehension variable or ``+=``, which the walk does not
+    bind), or it is a call ``mode`` says cannot write (``open(path)``,
+    ``open(path, 'rb')``)."""
+    if _binds(tree.body, word):
+        return False
+    return _uses(tree, word, mode, False)
+
+
+def _uses(node: ast.AST, word: str, mode: Optional[ModeArgument], class_bound: bool) -> bool:
+    """``class_bound``: ``node`` is directly in a class body that binds the word."""
+    safe_func = None
+    if isinstance(node, ast.Call) and mode is not None and isinstance(node.func, ast.Name) \
+            and node.func.id == word and mode.cannot_write(node):
+        safe_func = node.func
+    for child in ast.iter_child_nodes(node):
+        if child is safe_func:
+            continue
+        if isinstance(child, ast.Name):
+            if child.id == word and isinstance(child.ctx, ast.Load) and not class_bound:
+                return True
+            continue
+        if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            # decorators, defaults and annotations are evaluated around the def
+            outside = [*child.decorator_list, *child.args.defaults,
+                       *(d for d in child.args.kw_defaults if d is not None)]
+            if any(_uses(_Wrap(e), word, mode, class_bound) for e in outside):
+                return True
+            if not _binds_function(child, word) and any(_uses(s, word, mode, False) for s in child.body):
+                return True
+            continue
+        if isinstance(child, ast.ClassDef):
+            outside = [*child.decorator_list, *child.bases, *(k.value for k in child.keywords)]
+            if any(_uses(_Wrap(e), word, mode, class_bound) for e in outside):
+                return True
+            bound = _binds(child.body, word)
+            if any(_uses(s, word, mode, bound) for s in child.body):
+                return True
+            continue
+        if _uses(child, word, mode, class_bound):
+            return True
+    return False
+
+
+class _Wrap(ast.AST):
+    """One expression as the only child of a node (so that the expression
+    itself, a bare Name, is looked at)."""
+    _fields = ("value",)
+
+    def __init__(self, value: ast.AST):
+        super().__init__()
+        self.value = value
+
+
+def _binds_function(node, word: str) -> bool:
+    a = node.args
+    params = [*a.posonlyargs, *a.args, *a.kwonlyargs, *(p for p in (a.vararg, a.kwarg) if p is not None)]
+    return any(p.arg == word for p in params) or _binds(node.body, word)
+
+
+def _binds(body, word: str) -> bool:
+    """Whether statements of one scope bind ``word`` (not inside nested
+    functions or classes, whose own names count)."""
+    stack = list(body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, _SCOPES):
+            if node.name == word:
+                return True
+            continue
+        if isinstance(node, ast.Assign):
+            if any(_target_binds(t, word) for t in node.targets):
+                return True
+        elif isinstance(node, ast.AnnAssign):
+            if node.value is not None and _target_binds(node.target, word):
+                return True
+        elif isinstance(node, (ast.For, ast.AsyncFor)):
+            if _target_binds(node.target, word):
+                return True
+        elif isinstance(node, (ast.With, ast.AsyncWith)):
+            if any(i.optional_vars is not None and _target_binds(i.optional_vars, word) for i in node.items):
+                return True
+        elif isinstance(node, ast.ExceptHandler):
+            if node.name == word:
+                return True
+        elif isinstance(node, ast.Import):
+            if any((a.asname or a.name.split(".")[0]) == word for a in node.names):
+                return True
+        elif isinstance(node, ast.ImportFrom):
+            if any((a.asname or a.name) == word for a in node.names):
+                return True
+        if isinstance(node, ast.stmt) or isinstance(node, ast.ExceptHandler):
+            stack.extend(c for c in ast.iter_child_nodes(node) if isinstance(c, (ast.stmt, ast.ExceptHandler)))
+    return False
+
+
+def _target_binds(target: ast.AST, word: str) -> bool:
+    if isinstance(target, ast.Name):
+        return target.id == word
+    if isinstance(target, ast.Starred):
+        return _target_binds(target.value, word)
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return any(_target_binds(e, word) for e in target.elts)
+    return False

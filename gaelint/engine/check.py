@@ -138,8 +138,9 @@ class Selection:
     def needs_facts(self) -> bool:
         return self.narrows and any(r.module_triggers is not None or r.triggers_in_imports for r in self.rules)
 
-    def narrow(self, file_facts: dict) -> List[SourceRule]:
-        """The rules still possible once the file's imports are known."""
+    def narrow(self, file_facts: dict, tree=None) -> List[SourceRule]:
+        """The rules still possible once the file's imports (and, with its
+        CPython ``tree``, its uses of builtins) are known."""
         if not self.needs_facts():
             return self.rules
         roots, parts = trigger_modules.imported(file_facts)
@@ -150,11 +151,16 @@ class Selection:
                 bare.append(trigger_modules.bare_words(self.data))
             return word in bare[0]
 
+        def uses_builtin(word: str, spec) -> bool:
+            if not is_bare(word.encode()):
+                return False
+            return tree is None or trigger_modules.may_use_builtin(tree, word, spec.builtin_modes.get(word))
+
         gained = {w.decode("ascii", "replace") for w in self.gained}
-        return [r for r in self.rules if _still_possible(r, self, roots, parts, gained, is_bare)]
+        return [r for r in self.rules if _still_possible(r, self, roots, parts, gained, uses_builtin)]
 
 
-def _still_possible(rule: SourceRule, selection: Selection, roots, parts, gained, is_bare) -> bool:
+def _still_possible(rule: SourceRule, selection: Selection, roots, parts, gained, uses_builtin) -> bool:
     spec = rule.module_triggers
     if spec is None and not rule.triggers_in_imports:
         return True
@@ -179,7 +185,7 @@ def _still_possible(rule: SourceRule, selection: Selection, roots, parts, gained
         needed = spec.roots.get(trigger)
         if needed is None or not needed.isdisjoint(roots):
             return True
-        if trigger_modules.BUILTIN in needed and is_bare(raw):
+        if trigger_modules.BUILTIN in needed and uses_builtin(trigger, spec):
             return True
     return False
 
@@ -293,7 +299,7 @@ def _load(path: Path, data: bytes, selection: Selection):
 
     def build_if(tree) -> bool:
         decided["facts"] = extracted = facts.extract(tree)
-        decided["rules"] = selection.narrow(extracted) if selection.rules else []
+        decided["rules"] = selection.narrow(extracted, tree) if selection.rules else []
         return bool(decided["rules"])
 
     src = source.load_bytes(path, data, validate_only=not selection.rules, build_if=build_if)
