@@ -22,7 +22,7 @@ def _possible(code, class_words=None):
     data = textwrap.dedent(code).encode()
     selection = RULESET.select(data, class_words)
     tree = source.load_bytes(Path("m.py"), data, validate_only=True).tree
-    return sorted(r.code for r in selection.narrow(facts.extract(tree)))
+    return sorted(r.code for r in selection.narrow(facts.extract(tree), tree))
 
 
 @pytest.mark.parametrize("code,expected", [
@@ -36,6 +36,17 @@ def _possible(code, class_words=None):
     ("title = 'open the file'\nlink.open()\n", []),
     ("writer = open\n", ["GAE201"]),
     ("with open(path, 'w') as fh:\n    fh.write('x')\n", ["GAE201"]),
+    # ... and only if it may write: a read with a literal or default mode cannot
+    ("page = open('index.html').read()\nwith open(path, 'rb') as fh:\n    pass\n", []),
+    ("fh = open(path, mode)\n", ["GAE201"]),
+    ("fh = open(*args)\n", ["GAE201"]),
+    # a name the walk binds is not the builtin: a parameter, a module-level for
+    ("def read(file):\n    return file.read()\n", []),
+    ("for file in files:\n    file.close()\n", []),
+    # what the walk does not bind leaves the builtin: a lambda's parameter, a
+    # class attribute seen from a method
+    ("dump = lambda file: file('out.txt', 'w')\n", ["GAE201"]),
+    ("class Log(object):\n    file = None\n    def out(self):\n        return file('log.txt', 'a')\n", ["GAE201"]),
     # import rules read import statements only
     ("name = 'ssl'\n", []),
     ("import ssl\n", ["GAE302"]),
@@ -87,3 +98,20 @@ def test_a_file_no_rule_can_fire_on_is_not_given_to_libcst(tmp_path, monkeypatch
     found = run([root], RULESET, Config(), jobs=1).findings
     assert [(f.code, f.line) for f in found] == [("GAE201", 2)]
     assert len(parsed) == 1
+
+
+def test_the_builtin_shapes_the_prefilter_reads_give_what_a_full_run_gives(tmp_path):
+    files = {
+        "lambdas.py": "dump = lambda file: file('out.txt', 'w')\n",
+        "methods.py": "class Log(object):\n    file = None\n\n    def out(self):\n        return file('log.txt', 'a')\n",
+        "params.py": "def read(file):\n    return file('x', 'w')\n",
+        "reads.py": "page = open('index.html').read()\nwith open('a.bin', 'rb') as fh:\n    data = fh.read()\n",
+        "aliases.py": "writer = open\nwriter('out.txt', 'w')\n",
+    }
+    root = tmp_path / "app"
+    write_app(root, registry.Example(code="app = None\n", files=files))
+    fast = [(f.path.name, f.line, f.code) for f in run([root], RULESET, Config(), jobs=1).findings]
+    full = RuleSet(RULESET.rules, prefilter=False)
+    assert fast == [(f.path.name, f.line, f.code) for f in run([root], full, Config(), jobs=1).findings]
+    assert [f for f in fast if f[2] == "GAE201"] == [
+        ("aliases.py", 2, "GAE201"), ("lambdas.py", 1, "GAE201"), ("methods.py", 5, "GAE201")]

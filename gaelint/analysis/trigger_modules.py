@@ -193,15 +193,14 @@ def _uses(node: ast.AST, word: str, mode: Optional[ModeArgument], class_bound: b
                        *(d for d in child.args.kw_defaults if d is not None)]
             if any(_uses(_Wrap(e), word, mode, class_bound) for e in outside):
                 return True
-            if not _binds_function(child, word) and any(_uses(s, word, mode, False) for s in child.body):
+            if not _binds_function(child, word) and _uses(_Block(child.body), word, mode, False):
                 return True
             continue
         if isinstance(child, ast.ClassDef):
             outside = [*child.decorator_list, *child.bases, *(k.value for k in child.keywords)]
             if any(_uses(_Wrap(e), word, mode, class_bound) for e in outside):
                 return True
-            bound = _binds(child.body, word)
-            if any(_uses(s, word, mode, bound) for s in child.body):
+            if _uses(_Block(child.body), word, mode, _binds(child.body, word)):
                 return True
             continue
         if _uses(child, word, mode, class_bound):
@@ -217,6 +216,16 @@ class _Wrap(ast.AST):
     def __init__(self, value: ast.AST):
         super().__init__()
         self.value = value
+
+
+class _Block(ast.AST):
+    """A body's statements as the children of one node (so that a def or
+    class among them is seen as one, with its own scope)."""
+    _fields = ("body",)
+
+    def __init__(self, body):
+        super().__init__()
+        self.body = body
 
 
 def _binds_function(node, word: str) -> bool:
