@@ -22,7 +22,7 @@ def _possible(code, class_words=None):
     data = textwrap.dedent(code).encode()
     selection = RULESET.select(data, class_words)
     tree = source.load_bytes(Path("m.py"), data, validate_only=True).tree
-    return sorted(r.code for r in selection.narrow(facts.extract(tree), tree))
+    return sorted(r.code for r in selection.narrow(facts.extract(tree), tree, class_bases=lambda name: None))
 
 
 @pytest.mark.parametrize("code,expected", [
@@ -115,3 +115,48 @@ def test_the_builtin_shapes_the_prefilter_reads_give_what_a_full_run_gives(tmp_p
     assert fast == [(f.path.name, f.line, f.code) for f in run([root], full, Config(), jobs=1).findings]
     assert [f for f in fast if f[2] == "GAE201"] == [
         ("aliases.py", 2, "GAE201"), ("lambdas.py", 1, "GAE201"), ("methods.py", 5, "GAE201")]
+
+
+def _same_as_full_run(root):
+    """The findings of a default run, checked equal to every rule on every file."""
+    fast = [(f.path.name, f.line, f.code) for f in run([root], RULESET, Config(), jobs=1).findings]
+    full = RuleSet(RULESET.rules, prefilter=False)
+    assert fast == [(f.path.name, f.line, f.code) for f in run([root], full, Config(), jobs=1).findings]
+    return fast
+
+
+def test_a_class_of_another_module_keeps_the_rule_however_its_base_is_spelled(tmp_path):
+    """The base comes under an alias or in a header the class-words regex
+    cuts short: what `class_bases` resolves (as the rules do) decides."""
+    files = {
+        "archives.py": "from zipfile import ZipFile as Z\n\n\nclass MyZip(Z):\n    pass\n",
+        "meta.py": "import six\nimport zipfile\n\n\nclass Meta(type):\n    pass\n\n\n"
+                   "class Bundle(six.with_metaclass(Meta), zipfile.ZipFile):  # a (comment)\n    pass\n",
+        "procs.py": "from subprocess import Popen as _P\n\n\nclass Popen(_P):\n    pass\n",
+        "unpack.py": "from archives import MyZip\nfrom meta import Bundle\n\n"
+                     "MyZip('a.zip').extractall('data')\nBundle('b.zip').extractall('data')\n",
+        "spawn.py": "from procs import Popen\n\nPopen(['convert', 'a.png', 'b.jpg'])\n",
+    }
+    root = tmp_path / "app"
+    write_app(root, registry.Example(code="app = None\n", files=files))
+    found = _same_as_full_run(root)
+    assert [f for f in found if f[0] in ("unpack.py", "spawn.py")] == [
+        ("spawn.py", 3, "GAE202"), ("unpack.py", 4, "GAE201"), ("unpack.py", 5, "GAE201")]
+
+
+def test_what_the_byte_level_steps_cannot_read_keeps_the_rules(tmp_path):
+    """An f-string holds code; in Shift_JIS a character's second byte can be
+    a backslash; facts read from a module nested too deeply are partial."""
+    root = tmp_path / "app"
+    write_app(root, registry.Example(code="app = None\n", files={
+        "fstrings.py": "msg = f\"{open('out.txt', 'w').write('x')}\"\n",
+        "deep.py": "x = a" + ".b" * 1500 + "\nimport shutil\nshutil.copy('a', 'b')\n",
+    }))
+    (root / "sjis_open.py").write_bytes(
+        "# -*- coding: shift_jis -*-\nlabel = 'ソ'; t = '#'; f = open('o.txt', 'w')\n".encode("shift_jis"))
+    (root / "sjis_copy.py").write_bytes(
+        "# -*- coding: shift_jis -*-\nimport shutil\nlabel = 'ソ'; t = '#'; shutil.copy('a', 'b')\n".encode("shift_jis"))
+    found = _same_as_full_run(root)
+    assert [f for f in found if f[2] == "GAE201"] == [
+        ("deep.py", 3, "GAE201"), ("fstrings.py", 1, "GAE201"), ("sjis_copy.py", 3, "GAE201"),
+        ("sjis_open.py", 2, "GAE201")]

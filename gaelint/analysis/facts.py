@@ -38,7 +38,9 @@ development-server check, a Windows or Python 3 branch, the ``except`` of a
 * ``names``: names bound at module level (a handler's WSGI attribute);
 * ``predicates``: functions that return a where-it-runs check
   (``def on_appengine(): ...``), ``"dev"`` or ``"prod"``;
-* ``absolute_import``: ``from __future__ import absolute_import``.
+* ``absolute_import``: ``from __future__ import absolute_import``;
+* ``partial``: the module nests too deeply to be read whole (what was read
+  stays; a reader that needs every import must not trust it).
 
 Everything is JSON-able lists, so facts cache and travel between processes.
 """
@@ -53,7 +55,7 @@ from .astutil import (catches_import_error, child_fields, dotted, first_line, im
                       list_elements, module_name_strings, string)
 from .platform import off_app_engine
 
-FORMAT = 4
+FORMAT = 5
 OFF = "off"          # runs only off App Engine
 TRY = "try"          # inside `try:` whose `except ImportError` carries on
 _DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+\Z")
@@ -379,12 +381,13 @@ class _Collector:
 def extract(tree: Optional[ast.Module]) -> Dict[str, Any]:
     """The facts of a module (empty lists when it could not be parsed)."""
     collector = _Collector()
+    partial = False
     if tree is not None:
         try:
             collector.run(tree)
-        except RecursionError:      # absurd nesting: what was read stays
-            pass
-    return {"format": FORMAT, "imports": collector.imports, "refs": collector.refs,
+        except RecursionError:      # absurd nesting: what was read stays, said to be partial
+            partial = True
+    return {"format": FORMAT, "partial": partial, "imports": collector.imports, "refs": collector.refs,
             "dynamic": collector.dynamic, "loadable": collector.loadable, "edits": collector.edits, "calls": collector.calls,
             "defs": collector.defs, "names": sorted(collector.names), "methods": sorted(collector.methods),
             "predicates": collector.predicates,

@@ -17,14 +17,16 @@ x as y``, ``from x import *``, ``__import__('x')``, the aliases of
 ``module_aliases.json`` such as ``six.moves``), at a builtin, or at a class
 of another module of the app. Hence:
 
-* a builtin (root ``__builtin__``) counts when the word is used as a bare
-  name outside strings and comments, and, with the file's ast at hand, where
-  nothing the walk binds hides it and the call is not one that cannot write
-  (``open(path)``, ``open(path, 'rb')``): :func:`may_use_builtin`;
-* a word reached through an app class (the engine's class words: a file
-  naming ``Worker`` names what ``Worker``'s bases are spelled with) keeps
-  the rule whenever one of those words belongs to the rule's names
-  (``related``): the module of a base in another file is not imported here.
+* a builtin (root ``__builtin__``) counts where the file's ast uses the
+  word as a name that nothing the walk binds hides, other than in a call
+  that cannot write (``open(path)``, ``open(path, 'rb')``):
+  :func:`may_use_builtin` (without the ast, it always counts);
+* a class of another module of the app may derive from what the rule looks
+  for, imported there and not here: the rule stays when a word of the
+  engine's class words (what the bases of a class the file names are spelled
+  with) or of the bases the file's app classes resolve to
+  (:func:`lineage_words`, as ``FileContext.lineage`` follows them) belongs to
+  the rule's names (``related``).
 
 Rules that fire on import statements only (GAE301-303) say so with
 ``triggers_in_imports``: their words count only as parts of an imported
@@ -35,9 +37,9 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass, field
-from typing import Dict, FrozenSet, Iterable, Mapping, Optional, Set, Tuple
+from typing import Callable, Dict, FrozenSet, Iterable, Mapping, Optional, Set, Tuple
 
-from .names import aliases
+from .names import aliases, canonical
 
 BUILTIN = "__builtin__"
 _PARTS = re.compile(r"[A-Za-z0-9_]+")
@@ -111,23 +113,32 @@ def imported(file_facts: Mapping) -> Tuple[FrozenSet[str], FrozenSet[str]]:
     return frozenset(roots), frozenset(parts)
 
 
-_STRING_OR_COMMENT = re.compile(
-    rb"'''(?:\\.|[^\\])*?'''"
-    rb'|"""(?:\\.|[^\\])*?"""'
-    rb"|'(?:\\.|[^'\\\n])*'"
-    rb'|"(?:\\.|[^"\\\n])*"'
-    rb"|#[^\n]*", re.S)
-_BARE_WORD = re.compile(rb"(?<![\w.])[A-Za-z_][A-Za-z0-9_]*")
+def lineage_words(file_facts: Mapping, class_bases: Callable[[str], Optional[Iterable[str]]],
+                  limit: int = 2000) -> FrozenSet[str]:
+    """Every part of every base, transitively, of the classes of the app the
+    file names: ``class_bases`` is ``AppFacts.class_bases`` (None for a
+    name that is not a class of the app), asked for every name the file uses
+    through its imports (``facts['calls']``) and every name it imports."""
+    todo = [c[1] for c in file_facts.get("calls", ()) if not c[1].startswith(":")]
+    for _line, module, level, imported_names, *_ in file_facts.get("imports", ()):
+        for name in imported_names or ():
+            if name != "*":
+                todo.append("." * level + (f"{module}.{name}" if module else name))
+    words: Set[str] = set()
+    seen: Set[str] = set()
+    while todo and len(seen) < limit:
+        name = todo.pop()
+        for spelling in {name, canonical(name)}:
+            if spelling in seen:
+                continue
+            seen.add(spelling)
+            for base in class_bases(spelling) or ():
+                words.update(_PARTS.findall(base))
+                todo.append(base)
+    return frozenset(words)
 
 
-def bare_words(data: bytes) -> FrozenSet[bytes]:
-    """Identifiers not written after a ``.``, outside strings and comments:
-    the names a builtin can be called or passed by (``open(p, 'w')``,
-    ``f = open``). ``x . open`` (spaces) is an attribute and is left out
-    rightly; a string prefix (``b'..'``) stays in, harmlessly."""
-    if b"\r" in data:
-        data = data.replace(b"\r", b"\n")
-    return frozenset(_BARE_WORD.findall(_STRING_OR_COMMENT.sub(b" ", data)))
+
 
 
 # -- a builtin, as the walk resolves it ------------------------------------

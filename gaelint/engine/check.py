@@ -1,7 +1,8 @@
 """The check: every file of every app, all rules in one pass per file.
 
-Per file: read bytes -> decide which rules could fire (their ``triggers``
-against the raw bytes) -> decode and parse once -> one walk that records the
+Per file: read bytes -> decide which rules could fire (:mod:`.prefilter`:
+their ``triggers`` in the bytes, then in the file's imports) -> decode and
+parse once (libcst only if a rule is left) -> one walk that records the
 node types those rules visit -> dispatch -> positions only if something was
 reported. A rule that raises becomes GAE002 for that file; everything else
 goes on.
@@ -11,183 +12,23 @@ from __future__ import annotations
 import dataclasses
 import gc
 import hashlib
-import re
 from collections import OrderedDict
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, FrozenSet, Iterable, List, Optional, Set, Tuple, Type
-
+from typing import Iterable, List, Optional, Set, Tuple
 
 from gaelint import registry, source
-from gaelint.analysis import facts, trigger_modules, walk
+from gaelint.analysis import facts, walk
 from gaelint.analysis.context import FileContext, resolve_qualname
 from gaelint.app.context import AppContext
 from gaelint.app.module_facts import AppFacts, class_words
 from gaelint.app.production import FACTS_NAME, facts_from_file
 from gaelint.app.vendoring import app_modules
 from gaelint.findings import Finding, Severity
-from gaelint.registry import AppRule, Rule, SourceRule
 
-_WORD = re.compile(rb"[A-Za-z0-9_]+")
-# A string literal (kept whole: a `#` inside it is not a comment) or a comment.
-_COMMENT_OR_STRING = re.compile(
-    rb"'''(?:\\.|[^\\])*?'''"
-    rb'|"""(?:\\.|[^\\])*?"""'
-    rb"|'(?:\\.|[^'\\\n])*'"
-    rb'|"(?:\\.|[^"\\\n])*"'
-    rb"|#[^\n]*", re.S)
+from .prefilter import RuleSet, Selection
 
-
-def _drop_comment(match) -> bytes:
-    text = match.group()
-    return b"" if text.startswith(b"#") else text
-
-
-@dataclass
-class RuleSet:
-    """The selected rules, instantiated once, with a dispatch table."""
-
-    rules: Tuple[Type[Rule], ...]
-    prefilter: bool = True      # False: run every rule on every file (tests prove it changes nothing)
-
-    def __post_init__(self):
-        self.source_rules = [r() for r in self.rules if issubclass(r, SourceRule)]
-        self.app_rules = [r() for r in self.rules if issubclass(r, AppRule)]
-        self.codes = {r.code for r in self.rules}
-        self._dispatch_table = None
-        # Triggers are words (identifiers, numbers): a rule can only fire on a
-        # name it resolves, and every spelling of a name (`from os import
-        # remove`, `os.remove`, `from os import *` then `remove(...)`) holds
-        # its last part as a whole word. A trigger ending in `_` (`AF_`) or
-        # holding other characters (`ftp://`) is matched as a substring.
-        # A tuple trigger needs all its words (`("connect", "25")`). Words
-        # are looked for outside comments: a licence header's "this file"
-        # cannot name anything.
-        self._always = [r for r in self.source_rules if r.triggers is None]
-        self._by_word: Dict[bytes, List[SourceRule]] = {}
-        self._by_substring: List[Tuple[bytes, SourceRule]] = []
-        self._by_all_words: List[Tuple[FrozenSet[bytes], SourceRule]] = []
-        for rule in self.source_rules:
-            for trigger in rule.triggers or ():
-                if isinstance(trigger, tuple):
-                    self._by_all_words.append((frozenset(t.encode() for t in trigger), rule))
-                    continue
-                raw = trigger.encode()
-                if _WORD.fullmatch(raw) and not raw.endswith(b"_"):
-                    self._by_word.setdefault(raw, []).append(rule)
-                else:
-                    self._by_substring.append((raw, rule))
-        self._words = frozenset(self._by_word)
-
-    def dispatch(self, rule: SourceRule) -> List[Tuple[type, object]]:
-        """(libcst node type, bound visit method) of a rule; built on the
-        first file parsed, since naming node types imports libcst."""
-        if self._dispatch_table is None:
-            self._dispatch_table = {id(r): [(t, getattr(r, m)) for t, m in type(r).node_types().items()]
-                                    for r in self.source_rules}
-        return self._dispatch_table[id(rule)]
-
-    def rules_for(self, data: bytes, class_words: Optional[Dict[bytes, FrozenSet[bytes]]] = None) -> List[SourceRule]:
-        """Rules that could fire on a file with these bytes, in rule order.
-        ``class_words``: for classes of the app, the words their bases are
-        spelled with (a file naming ``Worker`` names ``Process`` too)."""
-        return self.select(data, class_words).rules
-
-    def select(self, data: bytes, class_words: Optional[Dict[bytes, FrozenSet[bytes]]] = None) -> "Selection":
-        """:meth:`rules_for`, with the words that chose them (for
-        :meth:`Selection.narrow`)."""
-        if not self.prefilter:
-            return Selection(list(self.source_rules), data, frozenset(), frozenset(), narrows=False)
-        chosen = set(map(id, self._always))
-        if b"#" in data:
-            if b"\r" in data:          # CR-only files: a comment ends at \r too
-                data = data.replace(b"\r", b"\n")
-            code = _COMMENT_OR_STRING.sub(_drop_comment, data)
-        else:
-            code = data
-        words = set(_WORD.findall(code))
-        gained: Set[bytes] = set()
-        if class_words:
-            for name in words.intersection(class_words):
-                gained |= class_words[name]
-            words |= gained
-        for word in self._words.intersection(words):
-            chosen.update(map(id, self._by_word[word]))
-        for needed, rule in self._by_all_words:
-            if id(rule) not in chosen and needed <= words:
-                chosen.add(id(rule))
-        for raw, rule in self._by_substring:
-            if id(rule) not in chosen and raw in data:
-                chosen.add(id(rule))
-        return Selection([r for r in self.source_rules if id(r) in chosen], data, frozenset(words),
-                         frozenset(gained))
-
-
-@dataclass
-class Selection:
-    """The rules a file's words choose, and what :meth:`narrow` needs to
-    keep only those whose words mean what they look for in this file
-    (:mod:`gaelint.analysis.trigger_modules`)."""
-
-    rules: List[SourceRule]
-    data: bytes
-    words: FrozenSet[bytes]          # the file's words outside comments, with its class words
-    gained: FrozenSet[bytes]         # the words its app classes brought
-    narrows: bool = True
-
-    def needs_facts(self) -> bool:
-        return self.narrows and any(r.module_triggers is not None or r.triggers_in_imports for r in self.rules)
-
-    def narrow(self, file_facts: dict, tree=None) -> List[SourceRule]:
-        """The rules still possible once the file's imports (and, with its
-        CPython ``tree``, its uses of builtins) are known."""
-        if not self.needs_facts():
-            return self.rules
-        roots, parts = trigger_modules.imported(file_facts)
-        bare: List[FrozenSet[bytes]] = []           # computed once, if a builtin needs it
-
-        def is_bare(word: bytes) -> bool:
-            if not bare:
-                bare.append(trigger_modules.bare_words(self.data))
-            return word in bare[0]
-
-        def uses_builtin(word: str, spec) -> bool:
-            if not is_bare(word.encode()):
-                return False
-            return tree is None or trigger_modules.may_use_builtin(tree, word, spec.builtin_modes.get(word))
-
-        gained = {w.decode("ascii", "replace") for w in self.gained}
-        return [r for r in self.rules if _still_possible(r, self, roots, parts, gained, uses_builtin)]
-
-
-def _still_possible(rule: SourceRule, selection: Selection, roots, parts, gained, uses_builtin) -> bool:
-    spec = rule.module_triggers
-    if spec is None and not rule.triggers_in_imports:
-        return True
-    if spec is not None and not gained.isdisjoint(spec.related):
-        return True             # an app class of this file derives from what the rule looks for
-    for trigger in rule.triggers or ():
-        if isinstance(trigger, tuple):
-            if all(t.encode() in selection.words for t in trigger):
-                return True
-            continue
-        raw = trigger.encode()
-        if not (_WORD.fullmatch(raw) and not raw.endswith(b"_")):
-            if raw in selection.data:
-                return True
-            continue
-        if raw not in selection.words:
-            continue
-        if rule.triggers_in_imports:
-            if trigger in parts:
-                return True
-            continue
-        needed = spec.roots.get(trigger)
-        if needed is None or not needed.isdisjoint(roots):
-            return True
-        if trigger_modules.BUILTIN in needed and uses_builtin(trigger, spec):
-            return True
-    return False
+__all__ = ["RuleSet", "Selection", "check_app", "check_file", "check_file_and_facts", "describe_exception",
+           "engine_failure", "gae001"]
 
 
 def gae001(path: Path, problem: source.LoadProblem, text: Optional[source.SourceFile] = None) -> Finding:
@@ -282,16 +123,17 @@ _LOADED: "OrderedDict[bytes, Tuple[source.SourceFile, dict]]" = OrderedDict()
 _LOADED_KEEP = 4
 
 
-def _load(path: Path, data: bytes, selection: Selection):
+def _load(path: Path, data: bytes, selection: Selection, externals: AppFacts):
     """(source, facts, CPython's ast or None, the rules to run) of these
     bytes at ``path``, parsed once per content (the ast only comes with a
     fresh parse). libcst builds a tree only when a rule is still possible
-    once the file's imports are known (:meth:`Selection.narrow`)."""
+    once the file's imports are known (:meth:`Selection.narrow`; the app's
+    other modules it reads for that go to ``externals.deps``)."""
     key = hashlib.sha1(data).digest()
     found = _LOADED.get(key)
     if found is not None:
         src, file_facts = found
-        rules = selection.narrow(file_facts) if selection.rules else []
+        rules = selection.narrow(file_facts, None, externals.class_bases) if selection.rules else []
         if src.module is not None or not rules:
             _LOADED.move_to_end(key)
             return dataclasses.replace(src, path=path), file_facts, None, rules
@@ -299,7 +141,7 @@ def _load(path: Path, data: bytes, selection: Selection):
 
     def build_if(tree) -> bool:
         decided["facts"] = extracted = facts.extract(tree)
-        decided["rules"] = selection.narrow(extracted, tree) if selection.rules else []
+        decided["rules"] = selection.narrow(extracted, tree, externals.class_bases) if selection.rules else []
         return bool(decided["rules"])
 
     src = source.load_bytes(path, data, validate_only=not selection.rules, build_if=build_if)
@@ -312,21 +154,23 @@ def _load(path: Path, data: bytes, selection: Selection):
 
 
 def _check_source(ruleset, app, path, data, selection, deps=None) -> List[Finding]:
-    src, file_facts, tree, wanted_rules = _load(path, data, selection)
+    relpath = app.relpath(path)
+    externals = AppFacts(app, relpath)
+    src, file_facts, tree, wanted_rules = _load(path, data, selection, externals)
     findings = [gae001(path, p, src) for p in src.problems]
     if src.module is None or not wanted_rules:
+        if deps is not None:
+            deps.update(externals.deps)     # what decided that no rule can fire
         return findings, file_facts
     wanted_types = set()
     for rule in wanted_rules:
         wanted_types.update(t for t, _ in ruleset.dispatch(rule))
-    relpath = app.relpath(path)
     try:
         model = walk.build(src.module, wanted_types, resolve_qualname, predicates=_predicates(app, deps),
                            main_is_script=relpath in app.cgi_scripts)
     except RecursionError:
         return findings + [gae001(path, source.LoadProblem(
             "nested too deeply for gaelint to analyse; it was not checked", severity="info"))], file_facts
-    externals = AppFacts(app, relpath)
     ctx = FileContext(src, app, model, relpath, externals)
     for rule in wanted_rules:
         try:
