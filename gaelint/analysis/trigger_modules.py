@@ -20,7 +20,7 @@ of another module of the app. Hence:
 * a builtin (root ``__builtin__``) counts where the file's ast uses the
   word as a name that nothing the walk binds hides, other than in a call
   that cannot write (``open(path)``, ``open(path, 'rb')``):
-  :func:`may_use_builtin` (without the ast, it always counts);
+  :func:`builtins_used` (without the ast, it always counts);
 * a class of another module of the app may derive from what the rule looks
   for, imported there and not here: the rule stays when a word of the
   engine's class words (what the bases of a class the file names are spelled
@@ -170,73 +170,56 @@ class ModeArgument:
 
 
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
-def may_use_builtin(tree: ast.Module, word: str, mode: Optional[ModeArgument] = None) -> bool:
-    """Whether ``word`` may name the builtin somewhere in the module, as
-    :mod:`gaelint.analysis.walk` binds names: a use counts unless the
-    module, or a function around it, binds the word (assignment, ``for``,
+def builtins_used(tree: ast.Module, modes: Mapping[str, Optional[ModeArgument]]) -> Set[str]:
+    """The words of ``modes`` that may name the builtin somewhere in the
+    module, as :mod:`gaelint.analysis.walk` binds names: a use counts unless
+    the module, or a function around it, binds the word (assignment, ``for``,
     ``with``, ``except``, import, ``def``, ``class``, parameter; not a lambda
     parameter, a comprehension variable or ``+=``, which the walk does not
-    bind), or it is a call ``mode`` says cannot write (``open(path)``,
-    ``open(path, 'rb')``)."""
-    if _binds(tree.body, word):
-        return False
-    return _uses(tree, word, mode, False)
-
-
-def _uses(node: ast.AST, word: str, mode: Optional[ModeArgument], class_bound: bool) -> bool:
-    """``class_bound``: ``node`` is directly in a class body that binds the word."""
-    safe_func = None
-    if isinstance(node, ast.Call) and mode is not None and isinstance(node.func, ast.Name) \
-            and node.func.id == word and mode.cannot_write(node):
-        safe_func = node.func
-    for child in ast.iter_child_nodes(node):
-        if child is safe_func:
+    bind), or a class body around it does (for a use in that body itself),
+    or it is a call its ``ModeArgument`` says cannot write (``open(path)``,
+    ``open(path, 'rb')``). One pass over the tree for all the words."""
+    words = set(modes)
+    found: Set[str] = set()
+    module_bound = frozenset(w for w in words if _binds(tree.body, w))
+    empty: FrozenSet[str] = frozenset()
+    # (node, bound by the module or a function around it, bound by the class body it is in)
+    stack = [(child, module_bound, empty) for child in tree.body]
+    while stack:
+        node, scope_bound, class_bound = stack.pop()
+        kind = type(node)
+        if kind is ast.Name:
+            word = node.id
+            if word in words and type(node.ctx) is ast.Load and word not in scope_bound \
+                    and word not in class_bound and word not in found:
+                found.add(word)
+                if len(found) == len(words):
+                    return found
             continue
-        if isinstance(child, ast.Name):
-            if child.id == word and isinstance(child.ctx, ast.Load) and not class_bound:
-                return True
+        if kind in _FUNCTIONS:
+            a = node.args
+            # decorators and defaults are evaluated around the def
+            stack.extend((e, scope_bound, class_bound)
+                         for e in (*node.decorator_list, *a.defaults, *(d for d in a.kw_defaults if d is not None)))
+            inner = scope_bound | {w for w in words if _binds_function(node, w)}
+            stack.extend((s, inner, empty) for s in node.body)
             continue
-        if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            # decorators, defaults and annotations are evaluated around the def
-            outside = [*child.decorator_list, *child.args.defaults,
-                       *(d for d in child.args.kw_defaults if d is not None)]
-            if any(_uses(_Wrap(e), word, mode, class_bound) for e in outside):
-                return True
-            if not _binds_function(child, word) and _uses(_Block(child.body), word, mode, False):
-                return True
+        if kind is ast.ClassDef:
+            stack.extend((e, scope_bound, class_bound)
+                         for e in (*node.decorator_list, *node.bases, *(k.value for k in node.keywords)))
+            own = frozenset(w for w in words if _binds(node.body, w))
+            stack.extend((s, scope_bound, own) for s in node.body)
             continue
-        if isinstance(child, ast.ClassDef):
-            outside = [*child.decorator_list, *child.bases, *(k.value for k in child.keywords)]
-            if any(_uses(_Wrap(e), word, mode, class_bound) for e in outside):
-                return True
-            if _uses(_Block(child.body), word, mode, _binds(child.body, word)):
-                return True
-            continue
-        if _uses(child, word, mode, class_bound):
-            return True
-    return False
-
-
-class _Wrap(ast.AST):
-    """One expression as the only child of a node (so that the expression
-    itself, a bare Name, is looked at)."""
-    _fields = ("value",)
-
-    def __init__(self, value: ast.AST):
-        super().__init__()
-        self.value = value
-
-
-class _Block(ast.AST):
-    """A body's statements as the children of one node (so that a def or
-    class among them is seen as one, with its own scope)."""
-    _fields = ("body",)
-
-    def __init__(self, body):
-        super().__init__()
-        self.body = body
+        if kind is ast.Call and type(node.func) is ast.Name and node.func.id in modes:
+            mode = modes[node.func.id]
+            if mode is not None and mode.cannot_write(node):
+                stack.extend((e, scope_bound, class_bound) for e in (*node.args, *(k.value for k in node.keywords)))
+                continue
+        stack.extend((child, scope_bound, class_bound) for child in ast.iter_child_nodes(node))
+    return found
 
 
 def _binds_function(node, word: str) -> bool:

@@ -270,6 +270,30 @@ def class_words(app) -> Dict[bytes, frozenset]:
     return app.memo("module_facts.class_words", compute)
 
 
+def _once_per_file(compute: Callable[[Path], Any]) -> Callable[[Path], Any]:
+    """``compute`` (a fact of a file's bytes alone), computed once per run
+    however many apps ask for it: the services of a monorepo share modules
+    (luci-py: 70 over one components/ tree), and each app's memo would parse
+    them again. Keyed by the file's stat, as ``_CLASS_WORDS_OF`` is."""
+    memo: Dict[_StatKey, Any] = {}
+
+    def shared(path: Path) -> Any:
+        try:
+            st = os.stat(path)
+        except OSError:
+            return compute(path)
+        key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+        if key not in memo:
+            if len(memo) > 50_000:
+                memo.clear()
+            memo[key] = compute(path)
+        return memo[key]
+    return shared
+
+
+_SHARED = {CLASSES: _once_per_file(class_facts), CONSTANTS: _once_per_file(constant_facts)}
+
+
 class AppFacts(Externals):
     """The app's other modules, as one checked file (``relpath``) sees them."""
 
@@ -287,7 +311,7 @@ class AppFacts(Externals):
 
     def _facts(self, rel: str, name: str = CONSTANTS) -> Dict[str, Any]:
         self.deps.add(rel)
-        return self.app.file_fact(self.app.deploy.root / rel, name, class_facts if name == CLASSES else constant_facts)
+        return self.app.file_fact(self.app.deploy.root / rel, name, _SHARED[name])
 
     def _absolute(self, name: str, module_rel: str) -> str:
         """A name as module ``module_rel`` resolves it ('.base.X', or

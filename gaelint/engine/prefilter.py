@@ -171,13 +171,15 @@ class Selection:
                 lineage.append(trigger_modules.lineage_words(file_facts, class_bases))
             return not lineage[0].isdisjoint(spec.related)
 
+        used: Dict[int, Set[str]] = {}
+
         def uses_builtin(word: str, spec) -> bool:
             if tree is None:
                 return True
-            try:
-                return trigger_modules.may_use_builtin(tree, word, spec.builtin_modes.get(word))
-            except RecursionError:
-                return True
+            if id(spec) not in used:
+                modes = {w: spec.builtin_modes.get(w) for w, r in spec.roots.items() if trigger_modules.BUILTIN in r}
+                used[id(spec)] = trigger_modules.builtins_used(tree, modes)
+            return word in used[id(spec)]
 
         return [r for r in self.rules if _still_possible(r, self, roots, parts, related, uses_builtin)]
 
