@@ -14,11 +14,12 @@ import gc
 import hashlib
 from collections import OrderedDict
 from pathlib import Path
-from typing import Iterable, List, Optional, Set, Tuple
+from typing import Dict, Iterable, List, Optional, Set, Tuple
 
 from gaelint import registry, source
 from gaelint.analysis import facts, walk
 from gaelint.analysis.context import FileContext, resolve_qualname
+from gaelint.analysis.import_slice import import_slice
 from gaelint.app.context import AppContext
 from gaelint.app.module_facts import AppFacts, class_words
 from gaelint.app.production import FACTS_NAME, facts_from_file
@@ -119,38 +120,50 @@ def _check_file(ruleset: RuleSet, app: AppContext, path: Path, data: Optional[by
 # The last loads, by content: one file shared by several apps (a directory
 # symlinked into each service of a monorepo) is parsed once per run when its
 # copies are checked one after the other (engine.parallel groups them).
-_LOADED: "OrderedDict[bytes, Tuple[source.SourceFile, dict]]" = OrderedDict()
+_LOADED: "OrderedDict[bytes, Tuple[source.SourceFile, dict, Optional[object]]]" = OrderedDict()
 _LOADED_KEEP = 4
 
 
 def _load(path: Path, data: bytes, selection: Selection, externals: AppFacts):
-    """(source, facts, CPython's ast or None, the rules to run) of these
-    bytes at ``path``, parsed once per content (the ast only comes with a
-    fresh parse). libcst builds a tree only when a rule is still possible
-    once the file's imports are known (:meth:`Selection.narrow`; the app's
-    other modules it reads for that go to ``externals.deps``)."""
+    """(source, facts, CPython's ast of what libcst built or None, the rules
+    to run) of these bytes at ``path``, parsed once per content (the ast
+    only comes with a fresh parse). libcst builds a tree only when a rule is
+    still possible once the file's imports are known (:meth:`Selection.narrow`;
+    the app's other modules it reads for that go to ``externals.deps``), and
+    only the slice the import rules read when they are all that is left."""
     key = hashlib.sha1(data).digest()
     found = _LOADED.get(key)
     if found is not None:
-        src, file_facts = found
+        src, file_facts, sliced = found
         rules = selection.narrow(file_facts, None, externals.class_bases) if selection.rules else []
-        if src.module is not None or not rules:
+        if not rules or (src.module is not None and (sliced is None or _imports_only(rules))):
             _LOADED.move_to_end(key)
-            return dataclasses.replace(src, path=path), file_facts, None, rules
+            return dataclasses.replace(src, path=path), file_facts, sliced, rules
     decided: dict = {}
 
-    def build_if(tree) -> bool:
+    def build_if(tree, text):
         decided["facts"] = extracted = facts.extract(tree)
-        decided["rules"] = selection.narrow(extracted, tree, externals.class_bases) if selection.rules else []
-        return bool(decided["rules"])
+        decided["rules"] = rules = selection.narrow(extracted, tree, externals.class_bases) if selection.rules else []
+        if rules and _imports_only(rules):
+            found = import_slice(text, tree)
+            if found is not None:
+                decided["sliced"] = found[1]
+                return found[0]
+        return bool(rules)
 
     src = source.load_bytes(path, data, validate_only=not selection.rules, build_if=build_if)
     file_facts = decided["facts"] if "facts" in decided else facts.extract(src.tree)
-    tree, src.tree = src.tree, None     # kept by the caller for positions, never by the LRU
-    _LOADED[key] = (src, file_facts)
+    sliced = decided.get("sliced") if src.module is not None else None
+    tree, src.tree = (sliced or src.tree), None     # kept by the caller for positions, never by the LRU
+    _LOADED[key] = (src, file_facts, sliced)
     while len(_LOADED) > _LOADED_KEEP:
         _LOADED.popitem(last=False)
     return src, file_facts, tree, decided.get("rules", [])
+
+
+def _imports_only(rules) -> bool:
+    """Every rule reads import statements only: the module's slice will do."""
+    return all(r.triggers_in_imports for r in rules)
 
 
 def _check_source(ruleset, app, path, data, selection, deps=None) -> List[Finding]:
@@ -166,8 +179,7 @@ def _check_source(ruleset, app, path, data, selection, deps=None) -> List[Findin
     for rule in wanted_rules:
         wanted_types.update(t for t, _ in ruleset.dispatch(rule))
     try:
-        model = walk.build(src.module, wanted_types, resolve_qualname, predicates=_predicates(app, deps),
-                           main_is_script=relpath in app.cgi_scripts)
+        model = _walked(src.module, data, wanted_types, _predicates(app, deps), relpath in app.cgi_scripts)
     except RecursionError:
         return findings + [gae001(path, source.LoadProblem(
             "nested too deeply for gaelint to analyse; it was not checked", severity="info"))], file_facts
@@ -193,6 +205,36 @@ def _check_source(ruleset, app, path, data, selection, deps=None) -> List[Findin
         findings.extend(ctx.finish(lambda tops, nodes, **how: {}))
         findings.append(_gae002(path, "positions", exc))
     return findings, file_facts
+
+
+# The last walks, by content and what shaped them: a module shared by the
+# services of a monorepo is walked once while they check it one after the
+# other (engine.parallel groups them), not once per service.
+_WALKED: "OrderedDict[tuple, Tuple[walk.Model, Dict[str, Optional[str]]]]" = OrderedDict()
+_WALKED_KEEP = 1
+
+
+def _walked(module, data: bytes, wanted_types, predicates, main_is_script: bool) -> walk.Model:
+    """walk.build, or the model of the same bytes walked for the same rules
+    whose predicates of other modules (``utils.on_appengine()``) gave the
+    answers this app gives. The model is never changed after the walk."""
+    key = (hashlib.sha1(data).digest(), frozenset(wanted_types), main_is_script)
+    found = _WALKED.get(key)
+    if found is not None:
+        model, asked = found
+        if found[0].module_scope.node is module and all(predicates(q) == a for q, a in asked.items()):
+            _WALKED.move_to_end(key)
+            return model
+    asked: Dict[str, Optional[str]] = {}
+
+    def recording(qualname: str) -> Optional[str]:
+        asked[qualname] = answer = predicates(qualname)
+        return answer
+    model = walk.build(module, wanted_types, resolve_qualname, predicates=recording, main_is_script=main_is_script)
+    _WALKED[key] = (model, asked)
+    while len(_WALKED) > _WALKED_KEEP:
+        _WALKED.popitem(last=False)
+    return model
 
 
 def _predicates(app: AppContext, deps: Optional[Set[str]] = None):

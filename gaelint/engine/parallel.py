@@ -14,6 +14,7 @@ GAE002; the other files are checked again in a fresh pool.
 from __future__ import annotations
 
 import multiprocessing
+import gc
 import os
 import signal
 import sys
@@ -151,7 +152,15 @@ def _check_in_processes(mp, jobs: int, initargs, todo, meanwhile, progress=None)
     # is parsed once); largest first, so no worker ends on a big one.
     groups = _groups(todo)
     groups.sort(key=lambda g: -_size(todo[g[0]][1]) * len(g))
-    grouped = _run_in_pool(mp, jobs, initargs, [[todo[i] for i in g] for g in groups], meanwhile, progress)
+    # What this process holds (apps, deploy sets, libcst's classes) is shared
+    # with the forked workers page by page until someone writes to it; the
+    # cyclic collector of a worker would write to every object it tracks
+    # (its header), copying all of it. Frozen objects are never traversed.
+    gc.freeze()
+    try:
+        grouped = _run_in_pool(mp, jobs, initargs, [[todo[i] for i in g] for g in groups], meanwhile, progress)
+    finally:
+        gc.unfreeze()
     order = [i for g in groups for i in g]
     tasks = [todo[i] for i in order]
     found = [None if result is None else result[k] for g, result in zip(groups, grouped) for k in range(len(g))]

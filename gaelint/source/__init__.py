@@ -8,7 +8,7 @@ decision Python 2 or 3 by what CPython accepts, GAE001 reasons
 May import: :mod:`gaelint.python2` and the foundation modules.
 """
 from .loading import (MAX_FILE_BYTES, TOO_DEEP, LoadProblem, SourceFile, declared_encoding, decode,
-                      load_bytes, normalise_newlines, parse_text, python3_text, read, validate_text)
+                      load_bytes, normalise_newlines, parse_text, python3_text, read)
 
 __all__ = ["MAX_FILE_BYTES", "TOO_DEEP", "LoadProblem", "SourceFile", "declared_encoding", "decode",
-           "load_bytes", "normalise_newlines", "parse_text", "python3_text", "read", "validate_text"]
+           "load_bytes", "normalise_newlines", "parse_text", "python3_text", "read"]

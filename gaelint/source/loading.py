@@ -25,7 +25,7 @@ import functools
 import re
 import warnings
 from pathlib import Path
-from typing import Callable, List, Optional, Tuple
+from typing import Callable, List, Optional, Tuple, Union
 
 from gaelint.lazycst import cst
 
@@ -174,11 +174,6 @@ def _python3_parse(text: str) -> Tuple[Optional[LoadProblem], Optional[ast.Modul
         return LoadProblem(str(exc), None), None
 
 
-def _python3_error(text: str) -> Optional[LoadProblem]:
-    """None when CPython 3 accepts the text, else its syntax error."""
-    return _python3_parse(text)[0]
-
-
 # CPython 3 allows 200 nested brackets and 100 indentation levels; CPython
 # 2.7's parser stack overflows sooner (near 93 brackets: "s_push: parser stack
 # overflow"), so what these errors reject, Python 2.7 rejects as well.
@@ -278,10 +273,12 @@ def _compile_problem(text: str, tree: Optional[ast.Module]) -> Optional[LoadProb
     return LoadProblem(f"Python 2.7 refuses to compile it: {message}", line, column, fatal=False)
 
 
+# asked with CPython's ast and the text: False (no libcst tree), True, or the text to build instead
+BuildIf = Callable[[ast.Module, str], Union[bool, str]]
 _Loaded = Tuple[Optional["cst.Module"], bool, str, Optional[ast.Module], List[LoadProblem]]
 
 
-def _load_text(text: str, build: bool, build_if: Optional[Callable[[ast.Module], bool]] = None) -> _Loaded:
+def _load_text(text: str, build: bool, build_if: Optional[BuildIf] = None) -> _Loaded:
     """(libcst module or None, python2, parsed text, CPython ast of it,
     problems that do not stop the analysis), or _Fail. ``build_if``: asked
     with CPython's ast whether the libcst tree is needed after all."""
@@ -304,7 +301,7 @@ def _load_text(text: str, build: bool, build_if: Optional[Callable[[ast.Module],
         raise
 
 
-def _load_text_once(text: str, build: bool, build_if: Optional[Callable[[ast.Module], bool]] = None) -> _Loaded:
+def _load_text_once(text: str, build: bool, build_if: Optional[BuildIf] = None) -> _Loaded:
     py3_error, tree = _python3_parse(text)
     python2, parsed = False, text
     if py3_error is None and dialect.python2_reads_differently(text, tree):
@@ -324,10 +321,16 @@ def _load_text_once(text: str, build: bool, build_if: Optional[Callable[[ast.Mod
         python2 = True
     compile_error = _compile_problem(parsed, tree)
     problems = [compile_error] if compile_error is not None else []
-    if not build or (build_if is not None and not build_if(tree)):
+    text_to_build = parsed
+    if build and build_if is not None:
+        wanted = build_if(tree, parsed)
+        build = bool(wanted)
+        if isinstance(wanted, str):
+            text_to_build = wanted      # a slice of the module, on its lines
+    if not build:
         return None, python2, parsed, tree, problems
     try:
-        return _parse_module(parsed), python2, parsed, tree, problems
+        return _parse_module(text_to_build), python2, parsed, tree, problems
     except cst.ParserSyntaxError as exc:
         if python2:
             raise _Fail(LoadProblem(
@@ -337,13 +340,6 @@ def _load_text_once(text: str, build: bool, build_if: Optional[Callable[[ast.Mod
                                 exc.raw_line, exc.raw_column + 1)) from None
     except RecursionError:
         raise _too_deep_to_analyse(None) from None
-
-
-def validate_text(text: str) -> bool:
-    """What :func:`parse_text` would decide, without building a libcst tree
-    (for files no selected rule can fire on): True for Python 2, False for
-    Python 3; raise _Fail when neither accepts the text."""
-    return _load_text(text, build=False)[1]
 
 
 def python3_text(data: bytes) -> Optional[str]:
@@ -359,10 +355,11 @@ def python3_text(data: bytes) -> Optional[str]:
 
 
 def load_bytes(path: Path, data: bytes, validate_only: bool = False,
-               build_if: Optional[Callable[[ast.Module], bool]] = None) -> SourceFile:
+               build_if: Optional[BuildIf] = None) -> SourceFile:
     """Decode and parse ``data``; with ``validate_only``, only decide whether
-    Python 2.7 or 3 accepts it (module stays None); ``build_if(tree)``
-    decides that from CPython's ast, once the syntax is known."""
+    Python 2.7 or 3 accepts it (module stays None); ``build_if(tree, text)``
+    decides that from CPython's ast, once the syntax is known, and may give
+    the text libcst builds instead (a slice on the same lines)."""
     if len(data) > MAX_PARSE_BYTES:
         need = len(data) * TREE_BYTES_PER_SOURCE_BYTE // 2 ** 20
         return SourceFile(path, problems=(LoadProblem(
