@@ -158,7 +158,7 @@ def run(paths: Sequence[Path], ruleset: RuleSet, config: Config, *, all_files: b
         return run_stdin(stdin[0], stdin[1], ruleset, config, all_files=all_files)
     result = RunResult()
     if cache is not None:
-        cache.load_class_words()
+        cache.start_run()
     targets, problems = discovery.find_apps([Path(p) for p in paths], all_files=all_files,
                                             deploy_roots=config.deploy_roots)
     apps: List[AppContext] = []

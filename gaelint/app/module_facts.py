@@ -204,9 +204,13 @@ _SETTLED: Dict[_StatKey, _ClassWords] = {}      # read this run, safe to remembe
 _SETTLED_NS = 2_000_000_000
 
 
-def known_class_words(entries: Dict[_StatKey, _ClassWords]) -> None:
-    """Seed the per-file class words with those a previous run remembered."""
-    _CLASS_WORDS_OF.update(entries)
+_REMEMBERED: List[Callable[[], Dict[_StatKey, _ClassWords]]] = []
+
+
+def remember_class_words_from(load: Callable[[], Dict[_StatKey, _ClassWords]]) -> None:
+    """Where the class words a previous run remembered come from, read on
+    the first file whose words are not known (a warm run never asks)."""
+    _REMEMBERED[:] = [load]
 
 
 def settled_class_words() -> Dict[_StatKey, _ClassWords]:
@@ -223,6 +227,9 @@ def _file_class_words(path: Path) -> _ClassWords:
         return ()
     key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)   # one entry per file, however linked
     found = _CLASS_WORDS_OF.get(key)
+    if found is None and _REMEMBERED:
+        _CLASS_WORDS_OF.update(_REMEMBERED.pop()())
+        found = _CLASS_WORDS_OF.get(key)
     if found is None:
         read_at = time.time_ns()
         data = _read(path)

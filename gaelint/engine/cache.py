@@ -249,10 +249,12 @@ class ResultCache:
         if self._file_hashes is not None:
             self._file_hashes.save()
 
-    def load_class_words(self) -> None:
-        """Give the app stage the class words earlier runs read (engine.classwords)."""
-        if self._class_words is None:
-            self._class_words = ClassWordsTable(self.directory if self.problem is None else None)
+    def start_run(self) -> None:
+        """A run begins (``--fix`` checks again in the same process): file
+        hashes are taken afresh, the class words earlier runs read are given
+        to the app stage (engine.classwords)."""
+        self._file_hashes = None
+        self._class_words = ClassWordsTable(self.directory if self.problem is None else None)
 
     def save_class_words(self) -> None:
         if self._class_words is not None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Optional
+from typing import Dict, Optional
 
 from gaelint import reading
 from gaelint.app import module_facts
@@ -46,28 +46,33 @@ def _entry(item) -> Optional[tuple]:
 
 class ClassWordsTable:
     def __init__(self, directory: Optional[Path]):
-        """``directory``: the cache directory, or None to remember nothing."""
+        """``directory``: the cache directory, or None to remember nothing.
+        The table is read when the app stage first needs it."""
         self.directory = directory if os.name != "nt" else None
-        self._old = {}
-        if self.directory is None:
-            return
+        self._old: Dict[tuple, tuple] = {}
+        if self.directory is not None:
+            module_facts.remember_class_words_from(self._load)
+
+    def _load(self) -> Dict[tuple, tuple]:
         try:
             doc = json.loads(reading.read_bytes(self.directory / NAME, _MAX_TABLE_BYTES))
         except (OSError, ValueError, RecursionError):
-            return
+            return {}
         if not isinstance(doc, dict) or doc.get("format") != _FORMAT or not isinstance(doc.get("files"), list):
-            return
+            return {}
         for item in doc["files"]:
             found = _entry(item)
             if found is not None:
                 self._old[found[0]] = found[1]
-        module_facts.known_class_words(self._old)
+        return self._old
 
     def save(self) -> None:
         """Remember what this run read: its files first, then the others."""
         new = {k: v for k, v in module_facts.settled_class_words().items() if self._old.get(k) != v}
         if self.directory is None or not new:
             return
+        if not self._old:
+            self._load()        # never needed this run: kept all the same
         rows = dict(new)
         for key, words in self._old.items():
             if len(rows) >= _MAX_ENTRIES:

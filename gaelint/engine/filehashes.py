@@ -31,7 +31,7 @@ import stat
 import tempfile
 import time
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 from gaelint import reading
 
@@ -53,6 +53,8 @@ class FileHashes:
         self.directory = directory if os.name != "nt" else None
         self._old: Dict[str, list] = self._load() if directory is not None else {}
         self._used: Dict[str, list] = {}
+        # this run's answers (a FileHashes lasts one run): the services of a monorepo deploy the same files
+        self._known: Dict[Tuple[str, int], bytes] = {}
         self.read = 0           # files whose bytes had to be read (for tests)
 
     def _load(self) -> Dict[str, list]:
@@ -69,6 +71,14 @@ class FileHashes:
         :func:`gaelint.reading.read_bytes` does (missing, not a regular
         file, over ``limit``)."""
         name = str(path)
+        found = self._known.get((name, limit))
+        if found is not None:
+            return found
+        digest = self._sha256(name, path, limit)
+        self._known[(name, limit)] = digest
+        return digest
+
+    def _sha256(self, name: str, path: Path, limit: int) -> bytes:
         try:
             st = os.stat(name)
         except OSError:
