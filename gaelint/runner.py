@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 from . import registry
-from .app import deployset, discovery
+from .app import deployset, discovery, module_facts
 from .app.context import AppContext
 from .app.environment import not_the_python27_sandbox, out_of_scope_note, static_matcher
 from .app.production import model_of
@@ -157,6 +157,7 @@ def run(paths: Sequence[Path], ruleset: RuleSet, config: Config, *, all_files: b
         from .stdin import run_stdin     # stdin uses the stages, never this module
         return run_stdin(stdin[0], stdin[1], ruleset, config, all_files=all_files)
     result = RunResult()
+    module_facts.new_run()
     if cache is not None:
         cache.start_run()
     targets, problems = discovery.find_apps([Path(p) for p in paths], all_files=all_files,

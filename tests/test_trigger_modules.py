@@ -136,20 +136,31 @@ def test_a_class_of_another_module_keeps_the_rule_however_its_base_is_spelled(tm
         "unpack.py": "from archives import MyZip\nfrom meta import Bundle\n\n"
                      "MyZip('a.zip').extractall('data')\nBundle('b.zip').extractall('data')\n",
         "spawn.py": "from procs import Popen\n\nPopen(['convert', 'a.png', 'b.jpg'])\n",
+        # imported at the bottom, as a module does around a circular import
+        "late.py": "def unpack(path):\n    return archives.MyZip(path).extractall('data')\n\n\nimport archives\n",
     }
     root = tmp_path / "app"
     write_app(root, registry.Example(code="app = None\n", files=files))
     found = _same_as_full_run(root)
-    assert [f for f in found if f[0] in ("unpack.py", "spawn.py")] == [
-        ("spawn.py", 3, "GAE202"), ("unpack.py", 4, "GAE201"), ("unpack.py", 5, "GAE201")]
+    assert [f for f in found if f[0] in ("unpack.py", "spawn.py", "late.py")] == [
+        ("late.py", 2, "GAE201"), ("spawn.py", 3, "GAE202"), ("unpack.py", 4, "GAE201"), ("unpack.py", 5, "GAE201")]
+
+
+def test_a_lineage_too_long_to_follow_is_unknown():
+    from gaelint.analysis.trigger_modules import lineage_words
+    bases = {"a.A": ["a.B"], "a.B": ["zipfile.ZipFile"]}
+    assert lineage_words(["a.A"], bases.get) == {"a", "B", "zipfile", "ZipFile"}
+    assert lineage_words(["a.A", "x.X", "y.Y"], bases.get, limit=2) is None
 
 
 def test_what_the_byte_level_steps_cannot_read_keeps_the_rules(tmp_path):
-    """An f-string holds code; in Shift_JIS a character's second byte can be
-    a backslash; facts read from a module nested too deeply are partial."""
+    """An f-string holds code; an annotation is evaluated around its def; in
+    Shift_JIS a character's second byte can be a backslash; facts read from
+    a module nested too deeply are partial."""
     root = tmp_path / "app"
     write_app(root, registry.Example(code="app = None\n", files={
         "fstrings.py": "msg = f\"{open('out.txt', 'w').write('x')}\"\n",
+        "annotations.py": "def log(line: open('log.txt', 'a') = None):\n    pass\n",
         "deep.py": "x = a" + ".b" * 1500 + "\nimport shutil\nshutil.copy('a', 'b')\n",
     }))
     (root / "sjis_open.py").write_bytes(
@@ -158,5 +169,5 @@ def test_what_the_byte_level_steps_cannot_read_keeps_the_rules(tmp_path):
         "# -*- coding: shift_jis -*-\nimport shutil\nlabel = 'ソ'; t = '#'; shutil.copy('a', 'b')\n".encode("shift_jis"))
     found = _same_as_full_run(root)
     assert [f for f in found if f[2] == "GAE201"] == [
-        ("deep.py", 3, "GAE201"), ("fstrings.py", 1, "GAE201"), ("sjis_copy.py", 3, "GAE201"),
-        ("sjis_open.py", 2, "GAE201")]
+        ("annotations.py", 1, "GAE201"), ("deep.py", 3, "GAE201"), ("fstrings.py", 1, "GAE201"),
+        ("sjis_copy.py", 3, "GAE201"), ("sjis_open.py", 2, "GAE201")]

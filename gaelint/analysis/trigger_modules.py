@@ -25,7 +25,8 @@ of another module of the app. Hence:
   for, imported there and not here: the rule stays when a word of the
   engine's class words (what the bases of a class the file names are spelled
   with) or of the bases the file's app classes resolve to
-  (:func:`lineage_words`, as ``FileContext.lineage`` follows them) belongs to
+  (:func:`imported_names_used`, :func:`lineage_words`, as
+  ``FileContext.lineage`` follows them) belongs to
   the rule's names (``related``).
 
 Rules that fire on import statements only (GAE301-303) say so with
@@ -39,6 +40,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Dict, FrozenSet, Iterable, Mapping, Optional, Set, Tuple
 
+from .astutil import dotted
 from .names import aliases, canonical
 
 BUILTIN = "__builtin__"
@@ -113,32 +115,59 @@ def imported(file_facts: Mapping) -> Tuple[FrozenSet[str], FrozenSet[str]]:
     return frozenset(roots), frozenset(parts)
 
 
-def lineage_words(file_facts: Mapping, class_bases: Callable[[str], Optional[Iterable[str]]],
-                  limit: int = 2000) -> FrozenSet[str]:
-    """Every part of every base, transitively, of the classes of the app the
-    file names: ``class_bases`` is ``AppFacts.class_bases`` (None for a
-    name that is not a class of the app), asked for every name the file uses
-    through its imports (``facts['calls']``) and every name it imports."""
-    todo = [c[1] for c in file_facts.get("calls", ()) if not c[1].startswith(":")]
-    for _line, module, level, imported_names, *_ in file_facts.get("imports", ()):
-        for name in imported_names or ():
-            if name != "*":
-                todo.append("." * level + (f"{module}.{name}" if module else name))
+def imported_names_used(tree: ast.Module) -> FrozenSet[str]:
+    """Every dotted name the file may resolve through its imports, as the
+    walk does: each use of a name (``utils.Arch``) joined to every import
+    that binds its first part anywhere in the file, whatever the order (an
+    import at the bottom of a module serves the functions above it), and
+    every imported name itself."""
+    binds: Dict[str, Set[str]] = {}
+    uses: Set[str] = set()
+    for node in ast.walk(tree):
+        kind = type(node)
+        if kind is ast.Import:
+            for a in node.names:
+                local = a.asname or a.name.split(".")[0]
+                binds.setdefault(local, set()).add(a.name if a.asname else local)
+        elif kind is ast.ImportFrom:
+            module = "." * node.level + (node.module or "")
+            for a in node.names:
+                if a.name != "*":
+                    full = f"{module}.{a.name}" if not module.endswith(".") and module else module + a.name
+                    binds.setdefault(a.asname or a.name, set()).add(full)
+        elif kind is ast.Attribute or kind is ast.Name:
+            name = dotted(node)
+            if name is not None:
+                uses.add(name)
+    out: Set[str] = {q for qs in binds.values() for q in qs}
+    for name in uses:
+        head, _, rest = name.partition(".")
+        for q in binds.get(head, ()):
+            out.add(f"{q}.{rest}" if rest else q)
+    return frozenset(out)
+
+
+def lineage_words(names: Iterable[str], class_bases: Callable[[str], Optional[Iterable[str]]],
+                  limit: int = 5000) -> Optional[FrozenSet[str]]:
+    """Every part of every base, transitively, of the classes of the app
+    among ``names``: ``class_bases`` is ``AppFacts.class_bases`` (None for
+    a name that is not a class of the app). None when there were more
+    names to follow than ``limit``: unknown."""
+    todo = list(names)
     words: Set[str] = set()
     seen: Set[str] = set()
-    while todo and len(seen) < limit:
+    while todo:
         name = todo.pop()
         for spelling in {name, canonical(name)}:
             if spelling in seen:
                 continue
+            if len(seen) >= limit:
+                return None
             seen.add(spelling)
             for base in class_bases(spelling) or ():
                 words.update(_PARTS.findall(base))
                 todo.append(base)
     return frozenset(words)
-
-
-
 
 
 # -- a builtin, as the walk resolves it ------------------------------------
@@ -201,9 +230,12 @@ def builtins_used(tree: ast.Module, modes: Mapping[str, Optional[ModeArgument]])
             continue
         if kind in _FUNCTIONS:
             a = node.args
-            # decorators and defaults are evaluated around the def
-            stack.extend((e, scope_bound, class_bound)
-                         for e in (*node.decorator_list, *a.defaults, *(d for d in a.kw_defaults if d is not None)))
+            # decorators, defaults and annotations are evaluated around the def
+            params = (*a.posonlyargs, *a.args, *a.kwonlyargs, *(p for p in (a.vararg, a.kwarg) if p is not None))
+            around = (*node.decorator_list, *a.defaults, *(d for d in a.kw_defaults if d is not None),
+                      *(p.annotation for p in params if p.annotation is not None),
+                      *((node.returns,) if node.returns is not None else ()))
+            stack.extend((e, scope_bound, class_bound) for e in around)
             inner = scope_bound | {w for w in words if _binds_function(node, w)}
             stack.extend((s, inner, empty) for s in node.body)
             continue

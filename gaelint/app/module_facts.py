@@ -277,12 +277,22 @@ def class_words(app) -> Dict[bytes, frozenset]:
     return app.memo("module_facts.class_words", compute)
 
 
+_PER_RUN: List[Dict[_StatKey, Any]] = []
+
+
+def new_run() -> None:
+    """A run begins: what :func:`_once_per_file` computed is forgotten."""
+    for memo in _PER_RUN:
+        memo.clear()
+
+
 def _once_per_file(compute: Callable[[Path], Any]) -> Callable[[Path], Any]:
     """``compute`` (a fact of a file's bytes alone), computed once per run
     however many apps ask for it: the services of a monorepo share modules
     (luci-py: 70 over one components/ tree), and each app's memo would parse
-    them again. Keyed by the file's stat, as ``_CLASS_WORDS_OF`` is."""
+    them again. Keyed by the file's stat within the run (:func:`new_run`)."""
     memo: Dict[_StatKey, Any] = {}
+    _PER_RUN.append(memo)
 
     def shared(path: Path) -> Any:
         try:

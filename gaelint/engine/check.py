@@ -120,7 +120,7 @@ def _check_file(ruleset: RuleSet, app: AppContext, path: Path, data: Optional[by
 # The last loads, by content: one file shared by several apps (a directory
 # symlinked into each service of a monorepo) is parsed once per run when its
 # copies are checked one after the other (engine.parallel groups them).
-_LOADED: "OrderedDict[bytes, Tuple[source.SourceFile, dict, Optional[object]]]" = OrderedDict()
+_LOADED: "OrderedDict[bytes, Tuple[source.SourceFile, dict, Optional[object], dict]]" = OrderedDict()
 _LOADED_KEEP = 4
 
 
@@ -132,30 +132,32 @@ def _load(path: Path, data: bytes, selection: Selection, externals: AppFacts):
     the app's other modules it reads for that go to ``externals.deps``), and
     only the slice the import rules read when they are all that is left."""
     key = hashlib.sha1(data).digest()
-    found = _LOADED.get(key)
-    if found is not None:
-        src, file_facts, sliced = found
-        rules = selection.narrow(file_facts, None, externals.class_bases) if selection.rules else []
+    loaded = _LOADED.get(key)
+    if loaded is not None:
+        src, file_facts, sliced, read = loaded
+        rules = selection.narrow(file_facts, None, externals.class_bases, read) if selection.rules else []
         if not rules or (src.module is not None and (sliced is None or _imports_only(rules))):
             _LOADED.move_to_end(key)
             return dataclasses.replace(src, path=path), file_facts, sliced, rules
     decided: dict = {}
+    read: dict = {}
 
     def build_if(tree, text):
         decided["facts"] = extracted = facts.extract(tree)
-        decided["rules"] = rules = selection.narrow(extracted, tree, externals.class_bases) if selection.rules else []
+        decided["rules"] = rules = (selection.narrow(extracted, tree, externals.class_bases, read)
+                                    if selection.rules else [])
         if rules and _imports_only(rules):
-            found = import_slice(text, tree)
-            if found is not None:
-                decided["sliced"] = found[1]
-                return found[0]
+            cut = import_slice(text, tree)
+            if cut is not None:
+                decided["sliced"] = cut[1]
+                return cut[0]
         return bool(rules)
 
     src = source.load_bytes(path, data, validate_only=not selection.rules, build_if=build_if)
     file_facts = decided["facts"] if "facts" in decided else facts.extract(src.tree)
     sliced = decided.get("sliced") if src.module is not None else None
     tree, src.tree = (sliced or src.tree), None     # kept by the caller for positions, never by the LRU
-    _LOADED[key] = (src, file_facts, sliced)
+    _LOADED[key] = (src, file_facts, sliced, read)
     while len(_LOADED) > _LOADED_KEEP:
         _LOADED.popitem(last=False)
     return src, file_facts, tree, decided.get("rules", [])
@@ -219,10 +221,10 @@ def _walked(module, data: bytes, wanted_types, predicates, main_is_script: bool)
     whose predicates of other modules (``utils.on_appengine()``) gave the
     answers this app gives. The model is never changed after the walk."""
     key = (hashlib.sha1(data).digest(), frozenset(wanted_types), main_is_script)
-    found = _WALKED.get(key)
-    if found is not None:
-        model, asked = found
-        if found[0].module_scope.node is module and all(predicates(q) == a for q, a in asked.items()):
+    walked = _WALKED.get(key)
+    if walked is not None:
+        model, asked = walked
+        if model.module_scope.node is module and all(predicates(q) == a for q, a in asked.items()):
             _WALKED.move_to_end(key)
             return model
     asked: Dict[str, Optional[str]] = {}

@@ -13,8 +13,8 @@ GAE002; the other files are checked again in a fresh pool.
 """
 from __future__ import annotations
 
-import multiprocessing
 import gc
+import multiprocessing
 import os
 import signal
 import sys

@@ -36,6 +36,11 @@ _ASCII_SAFE_CODECS = ("utf-8", "ascii", "iso8859", "cp125", "cp437", "cp850", "k
                       "euc_")
 
 
+def _is_word(trigger: bytes) -> bool:
+    """A trigger matched as a whole word (else as a substring: ``AF_``, ``ftp://``)."""
+    return _WORD.fullmatch(trigger) is not None and not trigger.endswith(b"_")
+
+
 def _bytes_read_as_ascii(data: bytes) -> bool:
     """Whether quotes, ``#`` and backslashes in ``data`` are those characters."""
     if data.isascii():
@@ -85,7 +90,7 @@ class RuleSet:
                     self._by_all_words.append((frozenset(t.encode() for t in trigger), rule))
                     continue
                 raw = trigger.encode()
-                if _WORD.fullmatch(raw) and not raw.endswith(b"_"):
+                if _is_word(raw):
                     self._by_word.setdefault(raw, []).append(rule)
                 else:
                     self._by_substring.append((raw, rule))
@@ -99,15 +104,11 @@ class RuleSet:
                                     for r in self.source_rules}
         return self._dispatch_table[id(rule)]
 
-    def rules_for(self, data: bytes, class_words: Optional[Dict[bytes, FrozenSet[bytes]]] = None) -> List[SourceRule]:
-        """Rules that could fire on a file with these bytes, in rule order.
+    def select(self, data: bytes, class_words: Optional[Dict[bytes, FrozenSet[bytes]]] = None) -> "Selection":
+        """The rules that could fire on a file with these bytes, in rule
+        order, with the words that chose them (for :meth:`Selection.narrow`).
         ``class_words``: for classes of the app, the words their bases are
         spelled with (a file naming ``Worker`` names ``Process`` too)."""
-        return self.select(data, class_words).rules
-
-    def select(self, data: bytes, class_words: Optional[Dict[bytes, FrozenSet[bytes]]] = None) -> "Selection":
-        """:meth:`rules_for`, with the words that chose them (for
-        :meth:`Selection.narrow`)."""
         if not self.prefilter:
             return Selection(list(self.source_rules), data, frozenset(), frozenset(), narrows=False)
         chosen = set(map(id, self._always))
@@ -150,11 +151,15 @@ class Selection:
     def needs_facts(self) -> bool:
         return self.narrows and any(r.module_triggers is not None or r.triggers_in_imports for r in self.rules)
 
-    def narrow(self, file_facts: dict, tree=None, class_bases=None) -> List[SourceRule]:
+    def narrow(self, file_facts: dict, tree=None, class_bases=None,
+               read: Optional[Dict[str, object]] = None) -> List[SourceRule]:
         """The rules still possible once the file's imports, its uses of
         builtins (from its CPython ``tree``) and the bases of the app's
         classes it uses (``class_bases``: ``AppFacts.class_bases``) are
-        known. Without one of those, what it would decide is kept."""
+        known. Without one of those, what it would decide is kept.
+        ``read``: what was read from the tree (the builtins used, the
+        imported names used), filled here and used when the same bytes come
+        again without their tree."""
         if not self.needs_facts() or file_facts.get("partial", True):
             return self.rules
         roots, parts = trigger_modules.imported(file_facts)
@@ -168,18 +173,27 @@ class Selection:
             if class_bases is None:
                 return True
             if not lineage:
-                lineage.append(trigger_modules.lineage_words(file_facts, class_bases))
-            return not lineage[0].isdisjoint(spec.related)
+                if "names" not in known:
+                    if tree is None:
+                        return True
+                    try:
+                        known["names"] = trigger_modules.imported_names_used(tree)
+                    except RecursionError:
+                        return True
+                lineage.append(trigger_modules.lineage_words(known["names"], class_bases))
+            return lineage[0] is None or not lineage[0].isdisjoint(spec.related)
 
-        used: Dict[int, Set[str]] = {}
+        known = read if read is not None else {}
 
-        def uses_builtin(word: str, spec) -> bool:
-            if tree is None:
-                return True
-            if id(spec) not in used:
+        def uses_builtin(rule: SourceRule, word: str) -> bool:
+            key = f"builtins:{rule.code}"
+            if key not in known:
+                if tree is None:
+                    return True
+                spec = rule.module_triggers
                 modes = {w: spec.builtin_modes.get(w) for w, r in spec.roots.items() if trigger_modules.BUILTIN in r}
-                used[id(spec)] = trigger_modules.builtins_used(tree, modes)
-            return word in used[id(spec)]
+                known[key] = trigger_modules.builtins_used(tree, modes)
+            return word in known[key]
 
         return [r for r in self.rules if _still_possible(r, self, roots, parts, related, uses_builtin)]
 
@@ -194,7 +208,7 @@ def _still_possible(rule: SourceRule, selection: Selection, roots, parts, relate
                 return True
             continue
         raw = trigger.encode()
-        if not (_WORD.fullmatch(raw) and not raw.endswith(b"_")):
+        if not _is_word(raw):
             if raw in selection.data:
                 return True
             continue
@@ -207,7 +221,7 @@ def _still_possible(rule: SourceRule, selection: Selection, roots, parts, relate
         needed = spec.roots.get(trigger)
         if needed is None or not needed.isdisjoint(roots):
             return True
-        if trigger_modules.BUILTIN in needed and uses_builtin(trigger, spec):
+        if trigger_modules.BUILTIN in needed and uses_builtin(rule, trigger):
             return True
     # last, as it may read other modules of the app: a class the file uses
     return spec is not None and related(spec)
