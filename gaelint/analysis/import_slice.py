@@ -61,10 +61,13 @@ def _may_be_a_check(value: ast.AST) -> bool:
 
 
 def _predicate_shaped(node: ast.AST) -> bool:
-    """A function :func:`gaelint.analysis.guards.function_polarity` may read."""
+    """A function :func:`gaelint.analysis.guards.function_polarity` may read:
+    one statement besides string statements (``b'...'`` too), and no
+    positional parameter other than positional-only ones (libcst's
+    ``params.params``)."""
     body = [s for s in node.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant)
-                                         and isinstance(s.value.value, str))]
-    return len(body) == 1 and not node.args.args and not node.args.posonlyargs
+                                         and isinstance(s.value.value, (str, bytes)))]
+    return len(body) == 1 and not node.args.args
 
 
 def _names(target: ast.AST) -> List[str]:
