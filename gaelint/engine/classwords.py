@@ -11,20 +11,17 @@ after the file's last change are remembered (``module_facts`` decides that).
 """
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Dict, Optional
 
-from gaelint import reading
 from gaelint.app import module_facts
 
-from .filehashes import write_table
+from .filehashes import read_table, write_table
 
 NAME = "class-words.json"
 _FORMAT = 1
 _MAX_ENTRIES = 100_000
-_MAX_TABLE_BYTES = 64 * 1024 * 1024
 
 
 def _entry(item) -> Optional[tuple]:
@@ -54,13 +51,8 @@ class ClassWordsTable:
             module_facts.remember_class_words_from(self._load)
 
     def _load(self) -> Dict[tuple, tuple]:
-        try:
-            doc = json.loads(reading.read_bytes(self.directory / NAME, _MAX_TABLE_BYTES))
-        except (OSError, ValueError, RecursionError):
-            return {}
-        if not isinstance(doc, dict) or doc.get("format") != _FORMAT or not isinstance(doc.get("files"), list):
-            return {}
-        for item in doc["files"]:
+        files = read_table(self.directory, NAME, _FORMAT)
+        for item in files if isinstance(files, list) else ():
             found = _entry(item)
             if found is not None:
                 self._old[found[0]] = found[1]

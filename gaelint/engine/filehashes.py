@@ -58,13 +58,8 @@ class FileHashes:
         self.read = 0           # files whose bytes had to be read (for tests)
 
     def _load(self) -> Dict[str, list]:
-        try:
-            doc = json.loads(reading.read_bytes(self.directory / NAME, _MAX_TABLE_BYTES))
-        except (OSError, ValueError, RecursionError):
-            return {}
-        if not isinstance(doc, dict) or doc.get("format") != _FORMAT or not isinstance(doc.get("files"), dict):
-            return {}
-        return doc["files"]
+        files = read_table(self.directory, NAME, _FORMAT)
+        return files if isinstance(files, dict) else {}
 
     def sha256(self, path: Path, limit: int) -> bytes:
         """The SHA-256 of the file's bytes; raises OSError as
@@ -120,6 +115,19 @@ class FileHashes:
                 break
             files.setdefault(name, known)
         write_table(self.directory, NAME, {"format": _FORMAT, "files": files})
+
+
+def read_table(directory: Path, name: str, format_: int) -> object:
+    """The ``files`` of a JSON table in the cache directory (see
+    :func:`write_table`), or None when it is missing, unreadable, of another
+    format or not a table at all: then nothing is remembered."""
+    try:
+        doc = json.loads(reading.read_bytes(directory / name, _MAX_TABLE_BYTES))
+    except (OSError, ValueError, RecursionError):
+        return None
+    if not isinstance(doc, dict) or doc.get("format") != format_:
+        return None
+    return doc.get("files")
 
 
 def write_table(directory: Path, name: str, doc: object) -> None:
