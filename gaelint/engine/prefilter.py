@@ -164,7 +164,7 @@ class Selection:
             return self.rules
         roots, parts = trigger_modules.imported(file_facts)
         gained = {w.decode("ascii", "replace") for w in self.gained}
-        lineage: List[FrozenSet[str]] = []
+        lineage: List[Optional[FrozenSet[str]]] = []     # None: too long to follow, unknown
 
         def related(spec) -> bool:
             """A class the file uses may derive from what the rule looks for."""
