@@ -25,20 +25,18 @@ _MAX_ENTRIES = 100_000
 
 
 def _entry(item) -> Optional[tuple]:
-    """(stat key, class words) of one stored row, or None when malformed."""
-    if not (isinstance(item, list) and len(item) == 6 and all(type(n) is int for n in item[:5])
-            and isinstance(item[5], list)):
-        return None
-    words = []
-    for row in item[5]:
-        if not (isinstance(row, list) and len(row) == 2 and isinstance(row[0], str)
-                and isinstance(row[1], list) and all(isinstance(w, str) for w in row[1])):
+    """(stat key, class words) of one stored row, or None when malformed
+    (a row is ``[dev, ino, size, mtime_ns, ctime_ns, [[class, [word, ...]], ...]]``)."""
+    try:
+        *key, rows = item
+        if len(key) != 5 or not all(type(n) is int for n in key):
             return None
-        try:
-            words.append((row[0].encode("ascii"), tuple(w.encode("ascii") for w in row[1])))
-        except UnicodeEncodeError:
-            return None
-    return tuple(item[:5]), tuple(words)
+        if not rows:
+            return tuple(key), ()           # most modules: no class with bases
+        return tuple(key), tuple((name.encode("ascii"), tuple(w.encode("ascii") for w in words))
+                                 for name, words in rows)
+    except (TypeError, ValueError, AttributeError, UnicodeEncodeError):
+        return None     # not a list, a row of another shape, a word that is not ASCII text
 
 
 class ClassWordsTable:
