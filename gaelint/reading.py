@@ -14,7 +14,7 @@ import errno
 import os
 import stat
 from pathlib import Path
-from typing import Optional, Union
+from typing import Optional, Tuple, Union
 
 _KINDS = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket"),
           (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
@@ -83,4 +83,32 @@ def is_regular_file(path: Union[str, Path]) -> bool:
     try:
         return stat.S_ISREG(os.stat(path).st_mode)
     except (OSError, ValueError):
+        return False
+
+
+# What is derived from a file's bytes (its hash, its class words) may be
+# remembered across runs under its stat, as git's index does: device, inode,
+# size, mtime and ctime in ns. ctime cannot be set by any user-level call,
+# so a file written since has another signature. The one race, a write
+# within the filesystem's timestamp granularity of the read, is closed by
+# remembering only files whose ctime was SETTLED_NS older than the read
+# (coarse filesystems, FAT, HFS+, some network mounts, count in seconds).
+# On Windows st_ctime is the creation time: nothing is ever settled.
+SETTLED_NS = 2_000_000_000
+
+
+def stat_key(st: os.stat_result) -> Tuple[int, int, int, int, int]:
+    """A file's signature: (device, inode, size, mtime ns, ctime ns)."""
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def settled(path: Union[str, Path], st: os.stat_result, read_at: int) -> bool:
+    """Whether what was read from ``path`` at ``read_at`` (``time.time_ns()``)
+    after its stat ``st`` may be remembered under ``stat_key(st)``: the
+    file had settled, and nothing wrote to it between the stat and now."""
+    if os.name == "nt" or st.st_ctime_ns >= read_at - SETTLED_NS:
+        return False
+    try:
+        return stat_key(os.stat(path)) == stat_key(st)
+    except OSError:
         return False

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, run_cli
+from gaelint import reading
 from gaelint.engine.cache import ResultCache, engine_fingerprint
 from gaelint.config import Config
 from gaelint.engine.check import RuleSet
@@ -345,7 +346,7 @@ def test_file_hashes_are_remembered_by_stat_and_follow_every_write(tmp_path, mon
 
     assert hashes() == (hashlib.sha256(b"x = 1\n").digest(), 1)
     assert hashes()[1] == 1, "written a moment ago: not trusted yet, read again"
-    monkeypatch.setattr(filehashes, "_SETTLED_NS", -10 ** 12)      # every file counts as settled
+    monkeypatch.setattr(reading, "SETTLED_NS", -10 ** 12)          # every file counts as settled
     assert hashes()[1] == 1
     assert hashes() == (hashlib.sha256(b"x = 1\n").digest(), 0), "from the table"
     module.write_bytes(b"x = 2\n")                                   # same size: ctime and mtime move
@@ -364,7 +365,7 @@ def test_class_words_are_remembered_by_stat_and_follow_a_write(tmp_path, monkeyp
     from gaelint.app import module_facts
     from gaelint.registry import Example
     from gaelint.testing import write_app
-    monkeypatch.setattr(module_facts, "_SETTLED_NS", -10 ** 12)      # every file counts as settled
+    monkeypatch.setattr(reading, "SETTLED_NS", -10 ** 12)          # every file counts as settled
     ruleset = select_rules(Config())
     root = tmp_path / "app"
     write_app(root, Example(

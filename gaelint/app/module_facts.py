@@ -194,14 +194,13 @@ def _class_attrs(model, node, depth: int = 0) -> Set[str]:
 # A monorepo's services share most files (luci-py: 70 services over one
 # components/ tree): each file is read once per run while its stat (with
 # ctime, which no user-level call can set back) is unchanged. Across runs the
-# engine keeps the settled entries in its cache (git's index trick, as
+# engine keeps the settled entries in its cache (reading.settled, as
 # engine.filehashes does for hashes): a pre-commit run over one changed file
 # then reads no other file of the app for its class words.
 _StatKey = Tuple[int, int, int, int, int]
 _ClassWords = Tuple[Tuple[bytes, Tuple[bytes, ...]], ...]
 _CLASS_WORDS_OF: Dict[_StatKey, _ClassWords] = {}
 _SETTLED: Dict[_StatKey, _ClassWords] = {}      # read this run, safe to remember
-_SETTLED_NS = 2_000_000_000
 
 
 _REMEMBERED: List[Callable[[], Dict[_StatKey, _ClassWords]]] = []
@@ -225,7 +224,7 @@ def _file_class_words(path: Path) -> _ClassWords:
         st = os.stat(path)
     except OSError:
         return ()
-    key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)   # one entry per file, however linked
+    key = reading.stat_key(st)      # one entry per file, however linked
     found = _CLASS_WORDS_OF.get(key)
     if found is None and _REMEMBERED:
         _CLASS_WORDS_OF.update(_REMEMBERED.pop()())
@@ -239,14 +238,8 @@ def _file_class_words(path: Path) -> _ClassWords:
             _CLASS_WORDS_OF.clear()
             _SETTLED.clear()
         _CLASS_WORDS_OF[key] = found
-        if data is not None and st.st_ctime_ns < read_at - _SETTLED_NS and os.name != "nt":
-            try:
-                after = os.stat(path)
-            except OSError:
-                after = None
-            if after is not None and (after.st_dev, after.st_ino, after.st_size, after.st_mtime_ns,
-                                      after.st_ctime_ns) == key:
-                _SETTLED[key] = found
+        if data is not None and reading.settled(path, st, read_at):
+            _SETTLED[key] = found
     return found
 
 
@@ -299,7 +292,7 @@ def _once_per_file(compute: Callable[[Path], Any]) -> Callable[[Path], Any]:
             st = os.stat(path)
         except OSError:
             return compute(path)
-        key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+        key = reading.stat_key(st)
         if key not in memo:
             if len(memo) > 50_000:
                 memo.clear()

@@ -11,7 +11,7 @@ since gives another signature.
 
 The one race: a file written again within the filesystem's timestamp
 granularity of the moment it was hashed keeps its signature. So a hash is
-only remembered for a file whose ctime was at least ``_SETTLED_NS`` older
+only remembered for a file whose ctime was at least ``reading.SETTLED_NS`` older
 than the moment its bytes were read; a file younger than that is read again
 next time. (That assumes the file system's clock is this machine's, within
 those seconds; on Windows, whose st_ctime is the creation time, nothing is
@@ -31,19 +31,16 @@ import stat
 import tempfile
 import time
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, Optional, Tuple
 
 from gaelint import reading
 
 NAME = "file-hashes.json"
-_FORMAT = 1
-_SETTLED_NS = 2_000_000_000       # coarse filesystems (FAT, HFS+, some network mounts) count in seconds
+_FORMAT = 2           # 2: the signature in reading.stat_key's order
 _MAX_ENTRIES = 100_000
 _MAX_TABLE_BYTES = 64 * 1024 * 1024
 
 
-def _signature(st: os.stat_result) -> List[int]:
-    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev]
 
 
 class FileHashes:
@@ -79,7 +76,7 @@ class FileHashes:
         except OSError:
             st = None
         if st is not None and stat.S_ISREG(st.st_mode) and st.st_size <= limit:
-            signature = _signature(st)
+            signature = list(reading.stat_key(st))
             known = self._old.get(name)
             if (isinstance(known, list) and len(known) == 2 and known[0] == signature
                     and isinstance(known[1], str) and len(known[1]) == 64):
@@ -93,13 +90,8 @@ class FileHashes:
         read_at = time.time_ns()
         digest = hashlib.sha256(reading.read_bytes(path, limit)).digest()
         self.read += 1
-        if st is not None and stat.S_ISREG(st.st_mode) and st.st_ctime_ns < read_at - _SETTLED_NS:
-            # the bytes read are those of this signature only if nothing wrote between the stat and the read
-            try:
-                if _signature(os.stat(name)) == _signature(st):
-                    self._used[name] = [_signature(st), digest.hex()]
-            except OSError:
-                pass
+        if st is not None and stat.S_ISREG(st.st_mode) and reading.settled(name, st, read_at):
+            self._used[name] = [list(reading.stat_key(st)), digest.hex()]
         return digest
 
     def save(self) -> None:
