@@ -20,6 +20,18 @@ def dotted(node) -> Optional[str]:
     return None
 
 
+def target_names(target: ast.AST) -> List[str]:
+    """The names an assignment, ``for`` or ``with`` target binds
+    (``a, (b, *c) = ...``: a, b, c); an attribute or an item binds none."""
+    if isinstance(target, ast.Name):
+        return [target.id]
+    if isinstance(target, ast.Starred):
+        return target_names(target.value)
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return [n for e in target.elts for n in target_names(e)]
+    return []
+
+
 def first_line(stmt: ast.stmt) -> int:
     """The line a statement starts on, its decorators included (ast gives a
     decorated def the line of `def`)."""

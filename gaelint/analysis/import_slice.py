@@ -33,7 +33,7 @@ import ast
 import warnings
 from typing import List, Optional, Set, Tuple
 
-from .astutil import first_line
+from .astutil import first_line, target_names
 
 _WORTH_IT = 50         # lines left out, at least (and a quarter of the module)
 _KEPT_CALLS = frozenset(("startswith", "find", "__contains__", "get", "getenv"))
@@ -70,16 +70,6 @@ def _predicate_shaped(node: ast.AST) -> bool:
     return len(body) == 1 and not node.args.args
 
 
-def _names(target: ast.AST) -> List[str]:
-    if isinstance(target, ast.Name):
-        return [target.id]
-    if isinstance(target, ast.Starred):
-        return _names(target.value)
-    if isinstance(target, (ast.Tuple, ast.List)):
-        return [n for e in target.elts for n in _names(e)]
-    return []
-
-
 def _stub(stmt: ast.stmt) -> Optional[str]:
     """The one-line statement that binds what ``stmt`` binds, to nothing
     resolvable; None when it binds nothing; "" to keep ``stmt`` whole."""
@@ -95,7 +85,7 @@ def _stub(stmt: ast.stmt) -> Optional[str]:
         if _may_be_a_check(stmt.value):
             return ""
         targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
-        names = [n for t in targets for n in _names(t)]     # `x.attr = ...` binds nothing the walk reads
+        names = [n for t in targets for n in target_names(t)]     # `x.attr = ...` binds nothing the walk reads
         return " = ".join(dict.fromkeys(names)) + " = 0" if names else None
     return None
 

@@ -40,7 +40,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Dict, FrozenSet, Iterable, Mapping, Optional, Set, Tuple
 
-from .astutil import dotted
+from .astutil import dotted, target_names
 from .names import aliases, canonical
 
 BUILTIN = "__builtin__"
@@ -271,16 +271,16 @@ def _binds(body, word: str) -> bool:
                 return True
             continue
         if isinstance(node, ast.Assign):
-            if any(_target_binds(t, word) for t in node.targets):
+            if any(word in target_names(t) for t in node.targets):
                 return True
         elif isinstance(node, ast.AnnAssign):
-            if node.value is not None and _target_binds(node.target, word):
+            if node.value is not None and word in target_names(node.target):
                 return True
         elif isinstance(node, (ast.For, ast.AsyncFor)):
-            if _target_binds(node.target, word):
+            if word in target_names(node.target):
                 return True
         elif isinstance(node, (ast.With, ast.AsyncWith)):
-            if any(i.optional_vars is not None and _target_binds(i.optional_vars, word) for i in node.items):
+            if any(i.optional_vars is not None and word in target_names(i.optional_vars) for i in node.items):
                 return True
         elif isinstance(node, ast.ExceptHandler):
             if node.name == word:
@@ -293,14 +293,4 @@ def _binds(body, word: str) -> bool:
                 return True
         if isinstance(node, ast.stmt) or isinstance(node, ast.ExceptHandler):
             stack.extend(c for c in ast.iter_child_nodes(node) if isinstance(c, (ast.stmt, ast.ExceptHandler)))
-    return False
-
-
-def _target_binds(target: ast.AST, word: str) -> bool:
-    if isinstance(target, ast.Name):
-        return target.id == word
-    if isinstance(target, ast.Starred):
-        return _target_binds(target.value, word)
-    if isinstance(target, (ast.Tuple, ast.List)):
-        return any(_target_binds(e, word) for e in target.elts)
     return False

@@ -194,8 +194,8 @@ class _Walker:
     # -- bindings -------------------------------------------------------
     # What binds a name here (and what does not: lambda parameters,
     # comprehension variables, `+=`, `global`) is mirrored on CPython's ast
-    # by analysis/trigger_modules.py (_binds, builtins_used) and
-    # analysis/import_slice.py (_names): a change here belongs there too.
+    # by analysis/trigger_modules.py (_binds, builtins_used), with
+    # astutil.target_names for targets: a change here belongs there too.
     def _bind_target(self, target, value, scope: Scope, stmt) -> None:
         for node, index in _target_names(target):
             if isinstance(node, cst.Name):
