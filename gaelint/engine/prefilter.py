@@ -13,7 +13,7 @@ from __future__ import annotations
 import codecs
 import re
 from dataclasses import dataclass
-from typing import Dict, FrozenSet, List, Optional, Set, Tuple, Type
+from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple, Type
 
 from gaelint import source
 from gaelint.analysis import trigger_modules
@@ -110,8 +110,12 @@ class RuleSet:
         ``class_words``: for classes of the app, the words their bases are
         spelled with (a file naming ``Worker`` names ``Process`` too)."""
         if not self.prefilter:
-            return Selection(list(self.source_rules), data, frozenset(), frozenset(), narrows=False)
-        chosen = set(map(id, self._always))
+            return Selection(list(self.source_rules), {}, frozenset(), narrows=False)
+        # rule -> the trigger words the file holds; `free`: chosen otherwise
+        # (no triggers, all the words of a tuple, a substring), which the
+        # second step does not narrow
+        hits: Dict[int, List[str]] = {}
+        free = set(map(id, self._always))
         if b"#" in data and _bytes_read_as_ascii(data):
             if b"\r" in data:          # CR-only files: a comment ends at \r too
                 data = data.replace(b"\r", b"\n")
@@ -125,14 +129,16 @@ class RuleSet:
                 gained |= class_words[name]
             words |= gained
         for word in self._words.intersection(words):
-            chosen.update(map(id, self._by_word[word]))
+            for rule in self._by_word[word]:
+                hits.setdefault(id(rule), []).append(word.decode("ascii"))
         for needed, rule in self._by_all_words:
-            if id(rule) not in chosen and needed <= words:
-                chosen.add(id(rule))
+            if id(rule) not in free and needed <= words:
+                free.add(id(rule))
         for raw, rule in self._by_substring:
-            if id(rule) not in chosen and raw in data:
-                chosen.add(id(rule))
-        return Selection([r for r in self.source_rules if id(r) in chosen], data, frozenset(words),
+            if id(rule) not in free and raw in data:
+                free.add(id(rule))
+        return Selection([r for r in self.source_rules if id(r) in free or id(r) in hits],
+                         {rule: found for rule, found in hits.items() if rule not in free},
                          frozenset(gained))
 
 
@@ -143,8 +149,10 @@ class Selection:
     (:mod:`gaelint.analysis.trigger_modules`)."""
 
     rules: List[SourceRule]
-    data: bytes
-    words: FrozenSet[bytes]          # the file's words outside comments, with its class words
+    # id(rule) -> the trigger words that alone chose it (outside comments,
+    # with the file's class words); a rule also chosen otherwise (a tuple of
+    # words, a substring, no triggers) is not in it and stays
+    words: Dict[int, Sequence[str]]
     gained: FrozenSet[bytes]         # the words its app classes brought
     narrows: bool = True
 
@@ -200,20 +208,9 @@ class Selection:
 
 def _still_possible(rule: SourceRule, selection: Selection, roots, parts, related, uses_builtin) -> bool:
     spec = rule.module_triggers
-    if spec is None and not rule.triggers_in_imports:
+    if (spec is None and not rule.triggers_in_imports) or id(rule) not in selection.words:
         return True
-    for trigger in rule.triggers or ():
-        if isinstance(trigger, tuple):
-            if all(t.encode() in selection.words for t in trigger):
-                return True
-            continue
-        raw = trigger.encode()
-        if not _is_word(raw):
-            if raw in selection.data:
-                return True
-            continue
-        if raw not in selection.words:
-            continue
+    for trigger in selection.words[id(rule)]:
         if rule.triggers_in_imports:
             if trigger in parts:
                 return True
