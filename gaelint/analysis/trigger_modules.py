@@ -36,6 +36,7 @@ name.
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Callable, Dict, FrozenSet, Iterable, Mapping, Optional, Set, Tuple
@@ -82,6 +83,7 @@ def module_triggers(names: Iterable[str], methods: Mapping[str, Iterable[str]] =
     return ModuleTriggers({w: frozenset(r) for w, r in roots.items()}, frozenset(related), dict(builtin_modes or {}))
 
 
+@functools.lru_cache(maxsize=1)
 def _alias_roots() -> Dict[str, Set[str]]:
     """Root of an import -> roots of what its aliased names stand for
     (``six`` -> ``urllib2``, ``__builtin__``, ...)."""
@@ -91,15 +93,11 @@ def _alias_roots() -> Dict[str, Set[str]]:
     return out
 
 
-_ALIAS_ROOTS: Dict[str, Set[str]] = {}
-
-
 def imported(file_facts: Mapping) -> Tuple[FrozenSet[str], FrozenSet[str]]:
     """(module roots the file's names can resolve to, every part of every
     imported name) from the file's facts (:mod:`.facts`: ``imports`` holds
     every import statement at any depth and ``__import__('x')``)."""
-    if not _ALIAS_ROOTS:
-        _ALIAS_ROOTS.update(_alias_roots())
+    alias_roots = _alias_roots()
     roots: Set[str] = set()
     parts: Set[str] = set()
     for _line, module, level, names, *_ in file_facts.get("imports", ()):
@@ -111,7 +109,7 @@ def imported(file_facts: Mapping) -> Tuple[FrozenSet[str], FrozenSet[str]]:
             continue            # relative: a module of the app, never a library's
         root = module_parts[0]
         roots.add(root)
-        roots.update(_ALIAS_ROOTS.get(root, ()))
+        roots.update(alias_roots.get(root, ()))
     return frozenset(roots), frozenset(parts)
 
 
