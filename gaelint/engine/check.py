@@ -140,7 +140,7 @@ def _load(path: Path, data: bytes, selection: Selection, externals: AppFacts):
             _LOADED.move_to_end(key)
             return dataclasses.replace(src, path=path), file_facts, sliced, rules
     decided: dict = {}
-    read: dict = {}
+    read: dict = loaded[3] if loaded is not None else {}     # what the tree said, if the bytes came before
 
     def build_if(tree, text):
         decided["facts"] = extracted = facts.extract(tree)
