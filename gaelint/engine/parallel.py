@@ -16,6 +16,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import pickle
 import signal
 import sys
 import threading
@@ -31,6 +32,7 @@ from gaelint.app.production import FACTS_NAME
 from gaelint.findings import Finding
 from gaelint.source import read as read_source
 
+from . import heap
 from .cache import app_fingerprint, dependency_hashes
 from .check import RuleSet, check_file_and_facts, engine_failure
 
@@ -43,7 +45,7 @@ FROM_CACHE: dict = {"from_cache": True}
 
 
 def _init_worker(ruleset, apps, cache=None, app_keys=()):
-    _WORKER.update(ruleset=ruleset, apps=apps, cache=cache, app_keys=app_keys)
+    _WORKER.update(ruleset=ruleset, apps=apps, cache=cache, app_keys=app_keys, heap=heap.Trimmer())
 
 
 _PR_SET_PDEATHSIG = 1
@@ -111,7 +113,7 @@ def _run_in_pool(mp, jobs: int, initargs, tasks, meanwhile=None, progress=None) 
         blocking = hasattr(signal, "pthread_sigmask")
         previous = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS) if blocking else None
         try:
-            futures = [pool.submit(_check_group, t) if isinstance(t, list) else pool.submit(_check_one, t)
+            futures = [pool.submit(_check_group_packed, t) if isinstance(t, list) else pool.submit(_check_one, t)
                        for t in tasks]
         finally:
             if blocking:
@@ -161,6 +163,7 @@ def _check_in_processes(mp, jobs: int, initargs, todo, meanwhile, progress=None)
         grouped = _run_in_pool(mp, jobs, initargs, [[todo[i] for i in g] for g in groups], meanwhile, progress)
     finally:
         gc.unfreeze()
+    grouped = [None if result is None else _unpacked(result) for result in grouped]
     order = [i for g in groups for i in g]
     tasks = [todo[i] for i in order]
     found = [None if result is None else result[k] for g, result in zip(groups, grouped) for k in range(len(g))]
@@ -229,7 +232,27 @@ def _groups(todo) -> List[List[int]]:
 
 def _check_group(group):
     """The results of tasks that check one real file (in several apps)."""
-    return [_check_one(task) for task in group]
+    try:
+        return [_check_one(task) for task in group]
+    finally:
+        _WORKER["heap"].after()
+
+
+def _check_group_packed(group):
+    """:func:`_check_group` in a worker, with the files' facts pickled
+    together (copies of one file in several apps share one facts object,
+    and one pickle keeps them shared). They stay bytes in the main process
+    until every worker is done: unpickled, the facts of the development
+    corpus take some 100 MB, pickled 16, and a run's memory is all its
+    processes summed."""
+    results = _check_group(group)
+    return [found for found, _ in results], pickle.dumps([facts for _, facts in results], pickle.HIGHEST_PROTOCOL)
+
+
+def _unpacked(packed):
+    founds, facts = packed
+    # FROM_CACHE crossed a process boundary: an equal dict, not the same object
+    return [(found, FROM_CACHE if f == FROM_CACHE else f) for found, f in zip(founds, pickle.loads(facts))]
 
 
 def _size(path: Path) -> int:
@@ -277,10 +300,10 @@ def check_files(ruleset: RuleSet, apps: List[AppContext], tasks, jobs: int, cach
     if jobs <= 1 or len(todo) < 8:
         done = [None] * len(todo)
         for group in _groups(todo):             # a file's copies one after the other
-            for i in group:
-                done[i] = _check_one(todo[i])
-                if progress is not None:
-                    progress.advance()
+            for i, found in zip(group, _check_group([todo[i] for i in group])):
+                done[i] = found
+            if progress is not None:
+                progress.advance(len(group))
         meanwhile()
     else:
         try:

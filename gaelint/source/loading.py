@@ -32,7 +32,7 @@ from gaelint.lazycst import cst
 from gaelint import reading
 from gaelint.knowledge import table
 
-from . import dialect
+from . import dialect, pieces
 from .sourcefile import LoadProblem, SourceFile
 
 # PEP 263: the coding declaration must match this on line 1 or 2.
@@ -330,7 +330,8 @@ def _load_text_once(text: str, build: bool, build_if: Optional[BuildIf] = None) 
     if not build:
         return None, python2, parsed, tree, problems
     try:
-        return _parse_module(text_to_build), python2, parsed, tree, problems
+        module = text_to_build is parsed and pieces.parse_in_pieces(parsed, tree, _parse_module)
+        return module or _parse_module(text_to_build), python2, parsed, tree, problems
     except cst.ParserSyntaxError as exc:
         if python2:
             raise _Fail(LoadProblem(
