@@ -234,6 +234,33 @@ def test_a_pre_commit_run_the_cache_answers_never_imports_libcst(tmp_path):
     assert loaded("rules")[0] == ["False", "0"]
 
 
+_STARTUP_MODULES = """
+import sys
+from gaelint.cli import main
+code = main(sys.argv[1:-1])
+print('imported:', sorted(m for m in sys.argv[-1].split(',') if m in sys.modules), file=sys.stderr)
+"""
+
+
+def test_a_pre_commit_run_on_one_python2_file_imports_only_what_it_uses(tmp_path):
+    """Start-up is most of a pre-commit run: worker pools, fissix's grammar
+    (the fast path reads ordinary Python 2), malloc_trim, pathspec (no
+    .gcloudignore), the regex package (no skip_files) and the other report
+    formats are imported only by the runs that use them."""
+    app = _app(tmp_path)
+    (app / "main.py").write_text("import webapp2\nprint 'starting'\nfh = open('x.log', 'a')\n"
+                                 "app = webapp2.WSGIApplication([])\n")
+    env = {**os.environ, "GAELINT_CACHE_DIR": str(tmp_path / "cache")}
+    heavy = ["multiprocessing", "concurrent.futures", "fissix", "ctypes", "pathspec", "regex",
+             "xml.etree.ElementTree"]
+    proc = subprocess.run([sys.executable, "-c", _STARTUP_MODULES, "check", str(app / "main.py"),
+                           "--format", "json", "--exit-zero", ",".join(heavy)],
+                          env=env, capture_output=True, text=True, cwd=tmp_path)
+    assert [f["code"] for f in json.loads(proc.stdout)["findings"]] == ["GAE201"]
+    imported = proc.stderr.split("imported:")[-1].strip()
+    assert imported == "[]", proc.stderr
+
+
 def test_every_fixture_app_from_the_cache_and_from_snapshots_equals_a_fresh_run(tmp_path):
     """Every shortcut at once on every fixture: the first run fills the
     per-file cache and the apps' snapshots, the second is answered by them."""

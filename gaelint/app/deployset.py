@@ -28,9 +28,10 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import List, Optional, Pattern, Tuple, Union
+from typing import TYPE_CHECKING, List, Optional, Pattern, Tuple, Union
 
-from pathspec import GitIgnoreSpec
+if TYPE_CHECKING:
+    from pathspec import GitIgnoreSpec
 
 from .. import reading
 from ..knowledge import table
@@ -237,8 +238,9 @@ def gcloudignore_include(line: str) -> Optional[str]:
     return None
 
 
-def _load_gcloudignore(path: Path, problems: List[Problem]) -> GitIgnoreSpec:
+def _load_gcloudignore(path: Path, problems: List[Problem]) -> "GitIgnoreSpec":
     """gcloud's FileChooser.FromFile: gitignore lines plus one level of includes."""
+    from pathspec import GitIgnoreSpec      # only apps with a .gcloudignore pay its import
     patterns: List[str] = []
     for line in _read_lines(path, problems, "cannot read .gcloudignore"):
         if line.startswith("#"):

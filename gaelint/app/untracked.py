@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import List, Optional
+from typing import TYPE_CHECKING, List, Optional
 
-from pathspec import GitIgnoreSpec
+if TYPE_CHECKING:
+    from pathspec import GitIgnoreSpec
 
 from gaelint import reading
 
@@ -121,11 +122,12 @@ def _holds_files(directory: Path) -> bool:
     return False
 
 
-def _gitignore(path: Path) -> Optional[GitIgnoreSpec]:
+def _gitignore(path: Path) -> Optional["GitIgnoreSpec"]:
     try:
         lines = reading.read_text(path, limit=_MAX_BYTES).splitlines()
     except OSError:
         return None
+    from pathspec import GitIgnoreSpec      # only when a handler module is missing
     try:
         return GitIgnoreSpec.from_lines([line for line in lines if line.strip() and not line.startswith("#")])
     except Exception:  # noqa: BLE001 - a line pathspec rejects: no answer rather than a crash

@@ -10,17 +10,23 @@ takes a ``timeout``. A pattern that blows its budget raises
 """
 from __future__ import annotations
 
+import functools
 import re
 from typing import Optional
-
-import regex
 
 # Far above what any sane pattern needs on a path (microseconds).
 MATCH_BUDGET_SECONDS = 0.25
 
-_FLAGS = ((re.ASCII, regex.ASCII), (re.IGNORECASE, regex.IGNORECASE), (re.LOCALE, regex.LOCALE),
-          (re.MULTILINE, regex.MULTILINE), (re.DOTALL, regex.DOTALL), (re.UNICODE, regex.UNICODE),
-          (re.VERBOSE, regex.VERBOSE))
+_FLAG_NAMES = ("ASCII", "IGNORECASE", "LOCALE", "MULTILINE", "DOTALL", "UNICODE", "VERBOSE")
+
+
+@functools.lru_cache(maxsize=None)
+def _regex():
+    """The ``regex`` package, imported with the first pattern: most runs
+    (a pre-commit hook on one file of an app without ``skip_files``) have
+    none, and its import costs 15 ms."""
+    import regex
+    return regex
 
 
 class PatternTimeout(Exception):
@@ -34,10 +40,11 @@ class UserPattern:
 
     def __init__(self, source: str, flags: int = 0):
         re.compile(source, flags)           # re's verdict (re.error) decides validity
+        regex = _regex()
         converted = regex.VERSION0
-        for re_flag, regex_flag in _FLAGS:
-            if flags & re_flag:
-                converted |= regex_flag
+        for name in _FLAG_NAMES:
+            if flags & getattr(re, name):
+                converted |= getattr(regex, name)
         self.source = source
         self._compiled = regex.compile(source, converted)
 

@@ -25,13 +25,14 @@ def _load_trim() -> Optional[Callable[[int], int]]:
     if not os.path.exists(_STATM):
         return None
     try:
-        import ctypes
+        import ctypes       # here: a run that starts no worker never needs it
         return ctypes.CDLL(None).malloc_trim    # glibc; musl and others lack it
     except (OSError, AttributeError, ImportError):
         return None
 
 
-_trim = _load_trim()
+_UNLOADED = object()
+_trim = _UNLOADED     # malloc_trim, or None where there is none: loaded by the first Trimmer
 _PAGE_MB = (os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096) / (1024 * 1024)
 
 
@@ -50,6 +51,9 @@ class Trimmer:
     medium ones), the free heap goes back and the count starts again."""
 
     def __init__(self) -> None:
+        global _trim
+        if _trim is _UNLOADED:
+            _trim = _load_trim()
         self.baseline = resident_mb()
 
     def after(self) -> None:

@@ -14,17 +14,17 @@ GAE002; the other files are checked again in a fresh pool.
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import os
 import pickle
 import signal
 import sys
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 from gaelint.app.context import AppContext
 from gaelint.app.module_facts import class_words
@@ -44,8 +44,11 @@ _WORKER: Dict[str, object] = {}
 FROM_CACHE: dict = {"from_cache": True}
 
 
-def _init_worker(ruleset, apps, cache=None, app_keys=()):
-    _WORKER.update(ruleset=ruleset, apps=apps, cache=cache, app_keys=app_keys, heap=heap.Trimmer())
+def _init_worker(ruleset, apps, cache=None, app_keys=(), trim=False):
+    """``trim``: give the heap back after big files (engine.heap), for a
+    process that checks many."""
+    _WORKER.update(ruleset=ruleset, apps=apps, cache=cache, app_keys=app_keys,
+                   heap=heap.Trimmer() if trim else None)
 
 
 _PR_SET_PDEATHSIG = 1
@@ -84,10 +87,10 @@ def _start_worker(parent, *args):
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPS)
     _die_with_parent(parent)
-    _init_worker(*args)
+    _init_worker(*args, trim=True)
 
 
-def _stop(pool: ProcessPoolExecutor) -> None:
+def _stop(pool: "ProcessPoolExecutor") -> None:
     """Kill the workers now (not after their current file) and let go."""
     kill = getattr(pool, "kill_workers", None)      # Python 3.14+
     if kill is not None:
@@ -107,6 +110,8 @@ def _run_in_pool(mp, jobs: int, initargs, tasks, meanwhile=None, progress=None) 
     was done. Workers are forked (on the first submits) with Ctrl-C and
     SIGTERM blocked: one that comes meanwhile reaches this process right
     after, never a half-started worker."""
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=mp, initializer=_start_worker,
                                initargs=(os.getpid(), *initargs))
     try:
@@ -235,7 +240,8 @@ def _check_group(group):
     try:
         return [_check_one(task) for task in group]
     finally:
-        _WORKER["heap"].after()
+        if _WORKER["heap"] is not None:
+            _WORKER["heap"].after()
 
 
 def _check_group_packed(group):
@@ -298,6 +304,7 @@ def check_files(ruleset: RuleSet, apps: List[AppContext], tasks, jobs: int, cach
     if progress is not None:
         progress.start(len(todo))
     if jobs <= 1 or len(todo) < 8:
+        _WORKER["heap"] = heap.Trimmer() if len(todo) > 1 else None
         done = [None] * len(todo)
         for group in _groups(todo):             # a file's copies one after the other
             for i, found in zip(group, _check_group([todo[i] for i in group])):
@@ -307,6 +314,7 @@ def check_files(ruleset: RuleSet, apps: List[AppContext], tasks, jobs: int, cach
         meanwhile()
     else:
         try:
+            import multiprocessing      # here: a pre-commit run on a few files never starts a worker
             mp = multiprocessing.get_context("fork")
         except ValueError:  # pragma: no cover - no fork on this platform
             mp = None

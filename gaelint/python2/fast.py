@@ -35,10 +35,9 @@ import bisect
 import re
 from typing import List, Optional
 
-from .fixes import RAW_UNICODE_ESCAPE
 from .fast_expr import (backtick, comprehension, lambda_params, number_synthetic, star,
                                 tuple_params)
-from .fast_stmt import (KEYWORDS, RENAMED, Unsure, at_statement_start, except_clause,
+from .fast_stmt import (KEYWORDS, RAW_UNICODE_ESCAPE, RENAMED, Unsure, at_statement_start, except_clause,
                                 exec_statement, first_word, print_statement, raise_statement,
                                 tokens, word_before)
 

@@ -18,6 +18,10 @@ from __future__ import annotations
 import re
 from typing import List, Optional, Tuple
 
+# A \u or \U that starts an escape even in a raw unicode string (an odd run
+# of backslashes). Here, not in .fixes, so the fast path never imports fissix.
+RAW_UNICODE_ESCAPE = re.compile(r"(?<!\\)(?:\\\\)*\\[uU]")
+
 Token = Tuple[str, str, int, int, int]
 
 

@@ -24,6 +24,7 @@ from typing import Callable, Dict, List, Optional
 from fissix import pygram
 from fissix.pgen2 import token
 
+from .fast_stmt import RAW_UNICODE_ESCAPE
 from .tree import (Python2SyntaxError, append, code, collapse, drop, first_leaf, flat,
                       leaves, pattern_names, prepend, strip_space)
 
@@ -55,8 +56,6 @@ def _is_tuple(node) -> bool:
 
 
 _BACKSLASHES = re.compile(r"(\\+)(.?)", re.S)
-# A \u or \U that starts an escape even in a raw unicode string (an odd run of backslashes).
-RAW_UNICODE_ESCAPE = re.compile(r"(?<!\\)(?:\\\\)*\\[uU]")
 
 
 def _raw_unicode_as_plain(body: str) -> str:
