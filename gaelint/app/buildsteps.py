@@ -154,9 +154,10 @@ def _in_repository(directory: Path) -> bool:
     return any((directory / marker).exists() for marker in _REPOSITORY_MARKERS)
 
 
-def build_scripts(app_root: Path) -> List[Path]:
-    """The build scripts in the app root and its ancestors."""
-    return [directory / name for directory in scanned_dirs(app_root) for name in _scripts_in(directory)]
+def build_scripts(app_root: Path, dirs: Optional[List[Path]] = None) -> List[Path]:
+    """The build scripts in the app root and its ancestors (``dirs``: its
+    :func:`scanned_dirs`, when the caller has them)."""
+    return [directory / name for directory in (dirs or scanned_dirs(app_root)) for name in _scripts_in(directory)]
 
 
 # Many apps of one repository share ancestors: a directory's scripts are
@@ -242,8 +243,9 @@ def inputs(app_root: Path) -> List[Path]:
     """The files outside what an app deploys that these answers read (for
     a whole-app cache key): requirements files, build scripts, and the
     places a workspace marker may be."""
-    out = [app_root / rel for rel in requirement_files(app_root)] + build_scripts(app_root)
-    for directory in scanned_dirs(app_root):
+    dirs = scanned_dirs(app_root)
+    out = [app_root / rel for rel in requirement_files(app_root)] + build_scripts(app_root, dirs)
+    for directory in dirs:
         # absent ones too (a marker added later changes the answer); never a
         # directory (`build/` on a case-insensitive file system)
         out += [p for p in (directory / n for n in (*_BAZEL["workspace_markers"], *_BAZEL["build_files"]))

@@ -23,7 +23,6 @@ one that cannot be read is reported when it is linted (GAE001).
 """
 from __future__ import annotations
 
-import functools
 import os
 import re
 from dataclasses import dataclass, field
@@ -36,6 +35,7 @@ if TYPE_CHECKING:
 from .. import reading
 from ..knowledge import table
 from .appyaml import SkipEntry
+from .dirwalk import Problem, classify, link_boundary, real_dir, scan_dir
 from .entrypoints import nested_includes
 from .userregex import PatternTimeout, UserPattern, budget_note
 
@@ -48,15 +48,6 @@ APP_YAML_NAMES = ("app.yaml", "app.yml")
 VCS_DIRS = frozenset((".git", ".hg", ".svn", ".bzr"))
 _GLOBAL_FLAGS = re.compile(r"^\(\?([aiLmsux]+)\)")
 _MAX_IGNORE_BYTES = 4_000_000       # a .gcloudignore (or a file it includes)
-
-
-@dataclass(frozen=True)
-class Problem:
-    """Something gaelint could not look at or that breaks the deploy itself."""
-
-    path: Path
-    message: str
-    line: Optional[int] = None
 
 
 @dataclass
@@ -266,30 +257,6 @@ def _load_gcloudignore(path: Path, problems: List[Problem]) -> "GitIgnoreSpec":
     return GitIgnoreSpec.from_lines([p for p in patterns if valid(p)])
 
 
-def scan_dir(path: str, problems: List[Problem]) -> List[os.DirEntry]:
-    try:
-        with os.scandir(path) as entries:
-            return sorted(entries, key=lambda e: e.name)
-    except OSError as exc:
-        problems.append(Problem(Path(path), f"cannot read directory: {exc.strerror or exc}"))
-        return []
-
-
-def _classify(entry: os.DirEntry, problems: List[Problem], skips_file) -> str:
-    """'dir', 'file' or 'other'; broken links become problems."""
-    try:
-        if entry.is_dir():
-            return "dir"
-        if entry.is_file():
-            return "file"
-    except OSError as exc:  # ELOOP: a link that resolves to itself
-        problems.append(Problem(Path(entry.path), f"symlink loop ({exc.strerror}); not followed"))
-        return "other"
-    if entry.is_symlink() and not skips_file():
-        problems.append(Problem(Path(entry.path), "dangling symlink (its target does not exist); not uploaded"))
-    return "other"
-
-
 def _walk(root: Path, rules: UploadRules, problems: List[Problem],
           boundary: Optional[str] = None) -> Tuple[List[str], List[str], List[str]]:
     """Relative paths of uploaded files, skipped files and pruned directories."""
@@ -301,7 +268,7 @@ def _walk(root: Path, rules: UploadRules, problems: List[Problem],
         prefix, directory, chain = stack.pop()
         for entry in scan_dir(directory, problems):
             rel = prefix + entry.name
-            kind = _classify(entry, problems, lambda: rules.skips(rel))
+            kind = classify(entry, problems, lambda: rules.skips(rel))
             if kind == "file":
                 (skipped if rules.skips(rel) else files).append(rel)
             elif kind == "dir" and rules.skips(rel, True):
@@ -311,57 +278,6 @@ def _walk(root: Path, rules: UploadRules, problems: List[Problem],
                 if real is not None:
                     stack.append((rel + "/", entry.path, chain + (real,)))
     return sorted(files), sorted(skipped), sorted(pruned)
-
-
-_CHECKOUT_MARKERS = (".git", ".hg", ".svn")
-
-
-@functools.lru_cache(maxsize=256)
-def link_boundary(root: str, checked: Optional[str] = None) -> str:
-    """Where a symlinked directory may lead for the walk of ``root`` to
-    follow it: the checkout (git, hg, svn) holding the app, else the path
-    given on the command line that holds it (``checked``), else the app
-    itself. Apps in one repository share code through links to sibling
-    directories (``components -> ../components``), which the deploy
-    uploads; a link to ``/usr`` or ``/etc`` is never walked."""
-    current = root
-    while True:
-        if any(os.path.lexists(os.path.join(current, m)) for m in _CHECKOUT_MARKERS):
-            if os.path.dirname(current) != current:
-                return current
-            break
-        parent = os.path.dirname(current)
-        if parent == current:
-            break
-        current = parent
-    if checked is not None and _inside(root, checked) and os.path.dirname(checked) != checked:
-        return checked
-    return root
-
-
-def _inside(path: str, directory: str) -> bool:
-    return path == directory or path.startswith(directory.rstrip(os.sep) + os.sep)
-
-
-def real_dir(entry: os.DirEntry, chain: Tuple[str, ...], problems: List[Problem],
-             boundary: Optional[str] = None) -> Optional[str]:
-    """Real path of a directory to descend into (``chain``: the real paths
-    from the walk's root down), None when it loops back to an ancestor or
-    leads out of ``boundary`` (default: :func:`link_boundary` of the root)."""
-    if not entry.is_symlink():
-        return os.path.join(chain[-1], entry.name)
-    real = os.path.realpath(entry.path)
-    if real in chain:
-        problems.append(Problem(Path(entry.path), f"symlink loop: points back to {real}; not followed"))
-        return None
-    boundary = boundary or link_boundary(chain[0])
-    if not _inside(real, boundary):
-        where = "the app" if boundary == chain[0] else f"{boundary}"
-        problems.append(Problem(Path(entry.path), f"symlink to {real}, outside {where}: the deploy would upload "
-                                f"everything under it; gaelint does not follow links out of {where}, so none of it "
-                                "is linted"))
-        return None
-    return real
 
 
 def upload_rules_of(app, all_files: bool) -> UploadRules:

@@ -25,8 +25,9 @@ from typing import Dict, Iterable, List, Optional, Tuple
 
 from .. import reading
 from .appyaml import MAX_YAML_BYTES, AppConfig, load_app_config, might_be_service, yaml_file_name, yaml_kind
-from . import deployroot, deployset
-from .deployset import DEFAULT_RE, VCS_DIRS, DeploySet, Problem, real_dir, upload_rules_of, scan_dir, deploy_set
+from . import deployroot, deployset, dirwalk
+from .deployset import DEFAULT_RE, VCS_DIRS, DeploySet, Problem, upload_rules_of, deploy_set
+from .dirwalk import real_dir, scan_dir
 
 APP_YAML_NAMES = ("app.yaml", "app.yml")
 
@@ -43,7 +44,7 @@ class App:
     notes: List[str] = field(default_factory=list)     # how its roots were chosen
     root_unknown: bool = False     # no handler resolves, and no deploy root was found for them
     # The outermost path given on the command line that holds the app:
-    # symlinked directories are followed up to it (deployset.link_boundary).
+    # symlinked directories are followed up to it (dirwalk.link_boundary).
     checked_root: Optional[Path] = None
     deploy_sets: Dict[bool, "DeploySet"] = field(default_factory=dict, repr=False)
     upload_rules: Dict[bool, "deployset.UploadRules"] = field(default_factory=dict, repr=False)
@@ -62,8 +63,9 @@ def find_apps(paths: Iterable[Path], all_files: bool = False,
     """One target per app under (or above) the given paths, sorted by root;
     ``deploy_roots`` maps a service yaml to the directory it deploys."""
     finder = Finder(all_files, deploy_roots)
-    for path in paths:
-        finder.add(os.path.abspath(path))
+    with dirwalk.shared_scans():
+        for path in paths:
+            finder.add(os.path.abspath(path))
     return finder.result()
 
 

@@ -60,10 +60,17 @@ def valid_unicode(text: Optional[str]) -> Optional[str]:
 def display_path(path: Path) -> str:
     """Relative to the current directory when under it, else absolute;
     printable (see the module docstring)."""
-    # abspath, not resolve(): a symlinked file keeps the name the user knows
+    return _display_path(os.fspath(path), os.getcwd())
+
+
+@functools.lru_cache(maxsize=4096)
+def _display_path(path: str, cwd: str) -> str:
+    # A report names a few hundred files thousands of times (every finding,
+    # every step of every chain). abspath, not resolve(): a symlinked file
+    # keeps the name the user knows.
     absolute = Path(os.path.abspath(path))
     try:
-        shown = absolute.relative_to(Path(os.path.abspath(os.getcwd()))).as_posix()
+        shown = absolute.relative_to(Path(os.path.abspath(cwd))).as_posix()
     except ValueError:
         shown = str(absolute)
     return printable(shown)
