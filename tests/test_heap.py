@@ -8,18 +8,19 @@ from gaelint.engine import heap
 
 
 def test_the_heap_is_trimmed_once_the_process_has_grown_enough(monkeypatch):
-    sizes = iter([100.0, 103.0, 107.9, 130.0, 95.0, 110.0, 112.0])
+    monkeypatch.setattr(heap, "TRIM_AFTER_MB", 24)
+    sizes = iter([100.0, 110.0, 123.9, 130.0, 95.0, 120.0, 122.0])
     monkeypatch.setattr(heap, "resident_mb", lambda: next(sizes))
     trims = []
     monkeypatch.setattr(heap, "_trim", lambda pad: trims.append(pad) or 1)
     trimmer = heap.Trimmer()            # baseline 100 MB
-    trimmer.after()                     # 103: small growth, no trim
-    trimmer.after()                     # 107.9: still under TRIM_AFTER_MB
+    trimmer.after()                     # 110: small growth, no trim
+    trimmer.after()                     # 123.9: still under TRIM_AFTER_MB
     assert trims == []
     trimmer.after()                     # 130: trimmed, and the new baseline is what is left (95)
     assert trims == [0] and trimmer.baseline == 95.0
-    trimmer.after()                     # 110: 15 MB over the new baseline
-    assert trims == [0, 0] and trimmer.baseline == 112.0
+    trimmer.after()                     # 120: 25 MB over the new baseline
+    assert trims == [0, 0] and trimmer.baseline == 122.0
 
 
 def test_without_malloc_trim_nothing_is_measured(monkeypatch):
